@@ -1,0 +1,158 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// C libraries come from Debian packages (see README): libzmq3-dev, libprotobuf-c-dev, libopenblas-dev.
+let package = Package(
+    name: "RecServe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "embedding-server", targets: ["embedding-server"]),
+        .executable(name: "history-encoder", targets: ["history-encoder"]),
+        .executable(name: "scorer", targets: ["scorer"]),
+        .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "recctl", targets: ["recctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C interop: one shim header each.
+        .systemLibrary(name: "CZmq", path: "Shared/CZmq"),
+        .systemLibrary(name: "CProtobufC", path: "Shared/CProtobufC"),
+        .systemLibrary(name: "COpenBLAS", path: "Shared/COpenBLAS", pkgConfig: "openblas"),
+        .target(
+            name: "RecServeProtoC",
+            dependencies: ["CProtobufC"],
+            path: "Shared/RecServeProtoC",
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+
+        // Libraries.
+        .target(name: "ZeroMQ", dependencies: ["CZmq"], path: "Shared/ZeroMQ"),
+        .target(name: "Wire", dependencies: ["RecServeProtoC", "CProtobufC"], path: "Shared/Wire"),
+        .target(
+            name: "Broker",
+            dependencies: ["ZeroMQ", "Wire", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Broker"
+        ),
+        .target(
+            name: "Model",
+            dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
+            path: "Shared/Model"
+        ),
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceRuntime"
+        ),
+        .target(
+            name: "EmbeddingService",
+            dependencies: ["ZeroMQ", "Wire", "Model", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/EmbeddingService"
+        ),
+        .target(
+            name: "EncoderService",
+            dependencies: [
+                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/EncoderService"
+        ),
+        .target(
+            name: "ScorerService",
+            dependencies: [
+                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/ScorerService"
+        ),
+        .target(
+            name: "GatewayService",
+            dependencies: ["Broker", "Wire", "ZeroMQ", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/GatewayService"
+        ),
+        .target(
+            name: "Client",
+            dependencies: ["ZeroMQ", "Wire"],
+            path: "Shared/Client"
+        ),
+
+        // Executables: thin mains.
+        .executableTarget(
+            name: "embedding-server",
+            dependencies: [
+                "EmbeddingService", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/embedding-server"
+        ),
+        .executableTarget(
+            name: "history-encoder",
+            dependencies: [
+                "EncoderService", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/history-encoder"
+        ),
+        .executableTarget(
+            name: "scorer",
+            dependencies: [
+                "ScorerService", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/scorer"
+        ),
+        .executableTarget(
+            name: "gateway",
+            dependencies: [
+                "GatewayService", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/gateway"
+        ),
+        .executableTarget(
+            name: "recctl",
+            dependencies: [
+                "Client", "Model", "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Services/recctl"
+        ),
+
+        // Tests.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Model", "ZeroMQ", "Wire", "Client"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", "ZeroMQ", "TestSupport"],
+            path: "Tests/WireTests"
+        ),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: ["Broker", "GatewayService", "EncoderService", "ScorerService", "TestSupport"],
+            path: "Tests/BrokerTests"
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "TestSupport", "Client", "Wire", "Model", "ZeroMQ",
+                "embedding-server", "history-encoder", "scorer", "gateway", "recctl",
+            ],
+            path: "Tests/IntegrationTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
