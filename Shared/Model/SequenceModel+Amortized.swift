@@ -1,0 +1,54 @@
+extension SequenceModel {
+    /// Runs the history once (causal self-attention) and keeps every layer's keys and values.
+    ///
+    /// `itemRows` holds `length` item rows (oldest first, at most `maxHistory`).
+    public func encodeHistory(itemRows: UnsafePointer<Float>, length: Int, workspace: Workspace) -> HistoryKV {
+        precondition(length >= 1 && length <= config.maxHistory, "history length \(length) outside 1...\(config.maxHistory)")
+        let d = config.dim
+        let perLayer = length * d
+        let x = workspace.buffer(.tokens, count: perLayer)
+        embedHistory(itemRows, length: length, into: x)
+        var keys = [Float](repeating: 0, count: config.layers * perLayer)
+        var values = [Float](repeating: 0, count: config.layers * perLayer)
+        keys.withUnsafeMutableBufferPointer { keyBuffer in
+            values.withUnsafeMutableBufferPointer { valueBuffer in
+                for layer in 0..<config.layers {
+                    let kv = KeyValues.project(
+                        keys: keyBuffer.baseAddress! + layer * perLayer, values: valueBuffer.baseAddress! + layer * perLayer)
+                    block(layer, x: x, rows: length, keyValues: kv, visible: { $0 + 1 }, workspace: workspace)
+                }
+            }
+        }
+        return HistoryKV(layers: config.layers, length: length, dim: d, keys: keys, values: values)
+    }
+
+    /// Scores `count` candidates (their item rows, `count x d`) against an encoded history, writing
+    /// one logit each. Candidates never see each other, so micro-batching changes nothing but speed.
+    public func scoreCandidates(
+        history: HistoryKV, candidateRows: UnsafePointer<Float>, count: Int, logits: UnsafeMutablePointer<Float>,
+        workspace: Workspace
+    ) {
+        precondition(history.layers == config.layers && history.dim == config.dim, "history KV from another model shape")
+        let d = config.dim
+        let n = history.length
+        let perLayer = n * d
+        history.keys.withUnsafeBufferPointer { keys in
+            history.values.withUnsafeBufferPointer { values in
+                var start = 0
+                while start < count {
+                    let rows = min(microBatch, count - start)
+                    let x = workspace.buffer(.tokens, count: rows * d)
+                    let itemRows = candidateRows + start * d
+                    embedCandidates(itemRows, count: rows, into: x)
+                    for layer in 0..<config.layers {
+                        let kv = KeyValues.given(
+                            keys: keys.baseAddress! + layer * perLayer, values: values.baseAddress! + layer * perLayer, rows: n)
+                        block(layer, x: x, rows: rows, keyValues: kv, visible: { _ in n }, workspace: workspace)
+                    }
+                    head(x: x, itemRows: itemRows, rows: rows, logits: logits + start, workspace: workspace)
+                    start += rows
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+extension SequenceModel {
+    /// The reference path: runs the whole transformer over `[h1 ... hn, c]` with the mask (history
+    /// causal, the candidate sees the history but not itself) and returns the candidate's logit.
+    ///
+    /// It repeats the history's work for every candidate; it exists to prove the amortized path exact
+    /// and to measure what amortization saves.
+    public func naiveScore(
+        historyRows: UnsafePointer<Float>, length n: Int, candidateRow: UnsafePointer<Float>, workspace: Workspace
+    ) -> Float {
+        precondition(n >= 1 && n <= config.maxHistory, "history length \(n) outside 1...\(config.maxHistory)")
+        let d = config.dim
+        let rows = n + 1
+        let x = workspace.buffer(.tokens, count: rows * d)
+        embedHistory(historyRows, length: n, into: x)
+        embedCandidates(candidateRow, count: 1, into: x + n * d)
+        let keys = workspace.buffer(.keys, count: rows * d)
+        let values = workspace.buffer(.values, count: rows * d)
+        for layer in 0..<config.layers {
+            block(
+                layer, x: x, rows: rows, keyValues: .project(keys: keys, values: values),
+                visible: { $0 < n ? $0 + 1 : n }, workspace: workspace)
+        }
+        var logit: Float = 0
+        head(x: x + n * d, itemRows: candidateRow, rows: 1, logits: &logit, workspace: workspace)
+        return logit
+    }
+}

@@ -1,0 +1,143 @@
+/// The v1 sequential recommender (DESIGN.md "Model (v1)") over immutable dense weights.
+///
+/// Three entry points share one transformer block:
+/// - `encodeHistory`: the history once, causal, keeping each layer's keys and values;
+/// - `scoreCandidates`: candidates in micro-batches against those keys and values (amortized);
+/// - `naiveScore`: the reference, the whole sequence `[history, candidate]` again with the mask.
+/// Safe to share across threads; each thread brings its own `Workspace`.
+public final class SequenceModel: Sendable {
+    public let config: ModelConfig
+    public let weights: DenseWeights
+    /// Candidates per matrix-matrix pass; large enough for sgemm efficiency, small enough for cache.
+    public let microBatch: Int
+
+    public init(config: ModelConfig, weights: DenseWeights, microBatch: Int = 256) {
+        precondition(weights.layers.count == config.layers, "weights do not match config")
+        // A request is one thread's work (replicas scale across cores); OpenBLAS's own threads
+        // would only spin against ours.
+        Kernels.useSingleThreadedBLAS()
+        self.config = config
+        self.weights = weights
+        self.microBatch = max(1, microBatch)
+    }
+
+    public convenience init(file: ModelFile, microBatch: Int = 256) {
+        self.init(config: file.config, weights: file.dense, microBatch: microBatch)
+    }
+
+    /// Where a block's attention gets its keys and values.
+    enum KeyValues {
+        /// Project them from the block's own tokens, writing `rows x d` into these buffers.
+        case project(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>)
+        /// Use another sequence's (the history's) `rows x d` keys and values.
+        case given(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rows: Int)
+    }
+
+    /// Runs `rows` tokens (`x`, rows x d, updated in place) through block `layer`.
+    /// Row `i` attends to the first `visible(i)` key/value rows.
+    func block(
+        _ layer: Int, x: UnsafeMutablePointer<Float>, rows: Int, keyValues: KeyValues, visible: (Int) -> Int,
+        workspace: Workspace
+    ) {
+        let w = weights.layers[layer]
+        let d = config.dim
+        let headDim = config.headDim
+        let normed = workspace.buffer(.normed, count: rows * d)
+        Kernels.layerNorm(rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
+
+        let query = workspace.buffer(.query, count: rows * d)
+        linear(normed, rows: rows, inputs: d, w.query, w.queryBias, into: query)
+        let keys: UnsafePointer<Float>
+        let values: UnsafePointer<Float>
+        let kvRows: Int
+        switch keyValues {
+        case .project(let keyOut, let valueOut):
+            linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keyOut)
+            linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: valueOut)
+            (keys, values, kvRows) = (UnsafePointer(keyOut), UnsafePointer(valueOut), rows)
+        case .given(let givenKeys, let givenValues, let givenRows):
+            (keys, values, kvRows) = (givenKeys, givenValues, givenRows)
+        }
+
+        let attention = workspace.buffer(.attention, count: rows * d)
+        let scores = workspace.buffer(.scores, count: rows * kvRows)
+        let scale = 1 / Float(headDim).squareRoot()
+        for head in 0..<config.heads {
+            let column = head * headDim
+            Kernels.gemm(
+                m: rows, n: kvRows, k: headDim, a: query + column, lda: d, b: keys + column, ldb: d, transposeB: true,
+                c: scores, ldc: kvRows, alpha: scale)
+            Kernels.maskedSoftmaxRows(rows: rows, cols: kvRows, scores, ld: kvRows, visible: visible)
+            Kernels.gemm(
+                m: rows, n: headDim, k: kvRows, a: scores, lda: kvRows, b: values + column, ldb: d,
+                c: attention + column, ldc: d)
+        }
+        // Residual connections accumulate straight into x (beta = 1).
+        Kernels.gemm(m: rows, n: d, k: d, a: attention, lda: d, b: w.output.data, ldb: d, c: x, ldc: d, beta: 1)
+        Kernels.addBias(rows: rows, cols: d, x, ld: d, bias: w.outputBias.data)
+
+        Kernels.layerNorm(rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
+        let hidden = workspace.buffer(.ffn, count: rows * config.ffnDim)
+        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, into: hidden)
+        Kernels.relu(hidden, count: rows * config.ffnDim)
+        Kernels.gemm(
+            m: rows, n: d, k: config.ffnDim, a: hidden, lda: config.ffnDim, b: w.ffn2.data, ldb: d, c: x, ldc: d, beta: 1)
+        Kernels.addBias(rows: rows, cols: d, x, ld: d, bias: w.ffn2Bias.data)
+    }
+
+    /// `out = input · weight + bias` for `rows` rows.
+    func linear(
+        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, _ weight: Tensor, _ bias: Tensor,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let outputs = weight.shape[1]
+        Kernels.gemm(m: rows, n: outputs, k: inputs, a: input, lda: inputs, b: weight.data, ldb: outputs, c: out, ldc: outputs)
+        Kernels.addBias(rows: rows, cols: outputs, out, ld: outputs, bias: bias.data)
+    }
+
+    /// Final LayerNorm and the scoring head over `rows` candidate states `x`, whose raw item rows are
+    /// `itemRows`; writes one logit per row.
+    func head(
+        x: UnsafeMutablePointer<Float>, itemRows: UnsafePointer<Float>, rows: Int, logits: UnsafeMutablePointer<Float>,
+        workspace: Workspace
+    ) {
+        let d = config.dim
+        Kernels.layerNorm(rows: rows, dim: d, x, weight: weights.finalNormWeight.data, bias: weights.finalNormBias.data, out: x)
+        // Head input per row: [z, e, z * e].
+        let features = workspace.buffer(.head, count: rows * 3 * d)
+        for r in 0..<rows {
+            let z = x + r * d
+            let e = itemRows + r * d
+            let row = features + r * 3 * d
+            for i in 0..<d {
+                row[i] = z[i]
+                row[d + i] = e[i]
+                row[2 * d + i] = z[i] * e[i]
+            }
+        }
+        let hidden = workspace.buffer(.ffn, count: rows * config.headHidden)
+        linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, into: hidden)
+        Kernels.relu(hidden, count: rows * config.headHidden)
+        Kernels.gemv(rows: rows, cols: config.headHidden, a: hidden, lda: config.headHidden, x: weights.headFC2.data, y: logits)
+        let bias = weights.headFC2Bias.data[0]
+        for r in 0..<rows { logits[r] += bias }
+    }
+
+    /// Writes history token `i` of `length`: its item row plus the position counted back from the
+    /// most recent item (so truncating old items never shifts what a position means).
+    func embedHistory(_ itemRows: UnsafePointer<Float>, length: Int, into x: UnsafeMutablePointer<Float>) {
+        let d = config.dim
+        for i in 0..<length {
+            let position = weights.positions.data + (length - 1 - i) * d
+            for c in 0..<d { x[i * d + c] = itemRows[i * d + c] + position[c] }
+        }
+    }
+
+    func embedCandidates(_ itemRows: UnsafePointer<Float>, count: Int, into x: UnsafeMutablePointer<Float>) {
+        let d = config.dim
+        let token = weights.candidateToken.data
+        for j in 0..<count {
+            for c in 0..<d { x[j * d + c] = itemRows[j * d + c] + token[c] }
+        }
+    }
+}
