@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Wire", dependencies: ["RecServeProtoC", "CProtobufC"], path: "Shared/Wire"),
         .target(
             name: "Broker",
-            dependencies: ["ZeroMQ", "Wire", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ZeroMQ", "Wire", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Shared/Broker"
         ),
         .target(
@@ -44,12 +44,14 @@ let package = Package(
             dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
             path: "Shared/Model"
         ),
+        .target(name: "Caching", path: "Shared/Caching"),
         .target(
             name: "ServiceRuntime",
             dependencies: [
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Shared/ServiceRuntime"
         ),
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "EncoderService",
             dependencies: [
-                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime",
+                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime", "Caching",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/EncoderService"
@@ -69,14 +71,14 @@ let package = Package(
         .target(
             name: "ScorerService",
             dependencies: [
-                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime",
+                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime", "Caching",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/ScorerService"
         ),
         .target(
             name: "GatewayService",
-            dependencies: ["Broker", "Wire", "ZeroMQ", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Broker", "Wire", "ZeroMQ", "Model", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Shared/GatewayService"
         ),
         .target(
@@ -134,7 +136,7 @@ let package = Package(
             dependencies: ["Model", "ZeroMQ", "Wire", "Client"],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", "ZeroMQ", "TestSupport"],

@@ -1,1 +1,44 @@
-print("todo")
+import ArgumentParser
+import GatewayService
+import Logging
+import ServiceRuntime
+import ZeroMQ
+
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "RecServe's gateway: the client endpoint, and the broker that encoder and scorer replicas register with.")
+
+    @Option(help: "Client endpoint to listen on.")
+    var bind = "tcp://127.0.0.1:5555"
+    @Option(help: "Endpoint replicas connect to and register with.")
+    var workersBind = "tcp://127.0.0.1:5556"
+    @Option(help: "Heartbeat interval in milliseconds; a replica silent for 4 intervals is dropped.")
+    var heartbeatMs: Int64 = 250
+    @Option(help: "Deadline applied to requests that carry none, in milliseconds.")
+    var defaultDeadlineMs: Int64 = 2_000
+    @Option(help: "Largest k a client may ask for.")
+    var maxK = 1_000
+    @Option(help: "Requests in flight before new ones are refused with OVERLOADED.")
+    var maxPending = 1_024
+    @Option(help: "Fewest candidates given to one scorer slice.")
+    var minSlice = 128
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        ServiceMain.bootstrapLogging(level: options.logLevel)
+        let logger = Logger(label: "gateway")
+        var configuration = GatewayConfiguration()
+        configuration.clientBind = Endpoint.normalize(bind)
+        configuration.workerBind = Endpoint.normalize(workersBind)
+        configuration.broker.heartbeatMilliseconds = heartbeatMs
+        configuration.defaultDeadlineMilliseconds = defaultDeadlineMs
+        configuration.limits.maxK = maxK
+        configuration.maxPendingRequests = maxPending
+        configuration.minSliceCandidates = max(1, minSlice)
+        let server = GatewayServer(configuration: configuration, logger: logger)
+        let context = ZMQContext()
+        try await ServiceMain.run([BlockingLoopService(name: "gateway") { try server.run(context: context, stop: $0) }], logger: logger)
+    }
+}

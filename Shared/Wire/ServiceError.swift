@@ -61,3 +61,14 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
 
     public var asServiceError: ServiceError { .badRequest(description) }
 }
+
+extension ServiceError {
+    /// The wire form of any error caught at a service's edge (decoders' errors become BAD_REQUEST).
+    public init(_ error: any Error) {
+        switch error {
+        case let error as ServiceError: self = error
+        case let error as WireError: self = error.asServiceError
+        default: self = .internal("\(error)")
+        }
+    }
+}

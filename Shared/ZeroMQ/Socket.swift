@@ -7,11 +7,14 @@ import CZmq
 public final class Socket {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
+    /// Held so the context outlives its sockets: `zmq_ctx_term` blocks until every socket is closed.
+    private let context: ZMQContext
 
     public init(_ context: ZMQContext, _ type: SocketType) throws(ZMQError) {
         guard let handle = zmq_socket(context.handle, type.raw) else { throw ZMQError("zmq_socket") }
         self.handle = handle
         self.type = type
+        self.context = context
         // Never block process exit on unsent messages.
         try setInt(ZMQ_LINGER, 0)
     }

@@ -1,0 +1,3 @@
+struct Bench: ParsableCommand {}
+struct BenchModel: ParsableCommand {}
+import ArgumentParser

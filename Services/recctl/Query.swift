@@ -1,0 +1,69 @@
+import ArgumentParser
+import Client
+import Foundation
+import Wire
+import ZeroMQ
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask the gateway for a user's top-k and print the ranked table.")
+
+    @Option(help: "The gateway's client endpoint.")
+    var gateway = "tcp://127.0.0.1:5555"
+    @Option(help: "User id (keys the encoder's cache).")
+    var user = "user-1"
+    @Option(help: "History item ids, oldest first: '1,2,3' or ranges '10-20'.")
+    var history: String
+    @Option(help: "Candidate ids ('1,2,3' or ranges); default: every item.")
+    var candidates: String?
+    @Option(name: .short, help: "How many items to return.")
+    var k: Int32 = 10
+    @Option(help: "Deadline in milliseconds.")
+    var deadlineMs = 2_000
+    @Flag(help: "Print the reply as JSON.")
+    var json = false
+
+    func run() throws {
+        let candidateIDs = try candidates.map(IDList.parse) ?? []
+        let request = RecommendRequest(
+            header: RequestHeader(requestID: 0, deadline: nil), userID: user, history: try IDList.parse(history),
+            candidates: candidateIDs, allItems: candidates == nil, k: k)
+        let client = try GatewayClient(context: ZMQContext(), endpoint: gateway)
+        let reply = try client.recommend(request, timeoutMilliseconds: deadlineMs)
+        if let error = reply.error {
+            FileOutput.standardError("error \(error.code.name): \(error.message)\n")
+            throw ExitCode(2)
+        }
+        if json {
+            print(ReplyJSON.render(reply))
+            return
+        }
+        print("rank  item        score")
+        for (rank, (item, score)) in zip(reply.ranked.items, reply.ranked.scores).enumerated() {
+            print(String(format: "%4d  %-8lld  %9.4f", rank + 1, item, score))
+        }
+        let timings = reply.timings.map { "\($0.tier)=\($0.micros)µs" }.joined(separator: " ")
+        print("model \(reply.modelVersion) · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")")
+        print("timings: \(timings)")
+    }
+}
+
+enum ReplyJSON {
+    static func render(_ reply: RecommendReply) -> String {
+        let object: [String: Any] = [
+            "request_id": reply.requestID, "model_version": reply.modelVersion,
+            "items": reply.ranked.items, "scores": reply.ranked.scores.map(Double.init),
+            "timings_us": Dictionary(uniqueKeysWithValues: reply.timings.map { ($0.tier, Int($0.micros)) }),
+            "scorer_slices": Int(reply.scorerSlices), "history_cache_hit": reply.historyCacheHit,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+enum FileOutput {
+    /// Writes to file descriptor 2 (the `stderr` global is not concurrency-safe in Swift 6).
+    static func standardError(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = write(2, &bytes, bytes.count)
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+@preconcurrency import Glibc
+
+@main
+struct Recctl: AsyncParsableCommand {
+    static func main() async {
+        // Line-buffered stdout, so progress shows up promptly when piped to a file or another tool.
+        setvbuf(stdout, nil, _IOLBF, 0)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "recctl",
+        abstract: "RecServe's operator CLI: run the suite locally, query it, benchmark it, make models.",
+        subcommands: [InitModel.self, Up.self, Query.self, Bench.self, BenchModel.self])
+}

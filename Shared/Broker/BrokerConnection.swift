@@ -1,0 +1,96 @@
+import Glibc
+import Logging
+import Wire
+import ZeroMQ
+
+/// A worker's link to the broker: registration, heartbeats both ways, reconnection.
+///
+/// Owned by the worker's I/O thread. Reconnecting makes a new socket (a new identity), so the
+/// broker sees a fresh worker and never confuses it with the one it expired.
+struct BrokerConnection {
+    let configuration: WorkerConfiguration
+    let context: ZMQContext
+    let logger: Logger
+    private(set) var socket: Socket!
+    private var brokerExpiresAt: Int64 = 0
+    private var nextHeartbeatAt: Int64 = 0
+
+    enum Outcome: Equatable {
+        case request(tag: UInt64, payload: Frame)
+        case reconnect
+        case none
+
+        static func == (lhs: Outcome, rhs: Outcome) -> Bool {
+            switch (lhs, rhs) {
+            case (.reconnect, .reconnect), (.none, .none): true
+            case (.request(let a, _), .request(let b, _)): a == b
+            default: false
+            }
+        }
+    }
+
+    init(configuration: WorkerConfiguration, context: ZMQContext, logger: Logger) {
+        self.configuration = configuration
+        self.context = context
+        self.logger = logger
+    }
+
+    static func nowMilliseconds() -> Int64 { Int64(MonotonicClock.nanoseconds() / 1_000_000) }
+
+    mutating func connect() throws {
+        let fresh = try Socket(context, .dealer)
+        try fresh.setReconnectInterval(milliseconds: 100, max: 1_000)
+        try fresh.setMaxMessageSize(256 << 20)
+        try fresh.connect(configuration.brokerEndpoint)
+        socket = fresh
+        try send(.ready, [Array(configuration.service.utf8), Array(String(configuration.threads).utf8)])
+        let now = Self.nowMilliseconds()
+        brokerExpiresAt = now + configuration.heartbeatMilliseconds * configuration.liveness
+        nextHeartbeatAt = now + configuration.heartbeatMilliseconds
+        logger.info(
+            "registered with broker",
+            metadata: [
+                "broker": "\(configuration.brokerEndpoint)", "service": "\(configuration.service)",
+                "credits": "\(configuration.threads)",
+            ])
+    }
+
+    func send(_ command: WorkerProtocol.Command, _ parts: [[UInt8]] = []) throws {
+        try socket.send(WorkerProtocol.frames(command, parts))
+    }
+
+    /// Interprets one message from the broker.
+    mutating func received(_ frames: [Frame]) -> Outcome {
+        brokerExpiresAt = Self.nowMilliseconds() + configuration.heartbeatMilliseconds * configuration.liveness
+        guard frames.count >= 2, frames[0].bytes == WorkerProtocol.header, frames[1].count == 1,
+            let command = WorkerProtocol.Command(rawValue: frames[1].bytes[0])
+        else {
+            logger.warning("ignoring malformed message from broker", metadata: ["frames": "\(frames.count)"])
+            return .none
+        }
+        switch command {
+        case .request:
+            guard frames.count == 4, let tag = WorkerProtocol.tag(from: frames[2]) else { return .none }
+            return .request(tag: tag, payload: frames[3])
+        case .disconnect:
+            logger.warning("broker asked this worker to re-register")
+            return .reconnect
+        default:
+            return .none
+        }
+    }
+
+    /// Sends a heartbeat when due; asks for reconnection when the broker has gone quiet.
+    mutating func tick() throws -> Outcome {
+        let now = Self.nowMilliseconds()
+        if now >= brokerExpiresAt {
+            logger.warning("broker silent, reconnecting", metadata: ["broker": "\(configuration.brokerEndpoint)"])
+            return .reconnect
+        }
+        if now >= nextHeartbeatAt {
+            try send(.heartbeat)
+            nextHeartbeatAt = now + configuration.heartbeatMilliseconds
+        }
+        return .none
+    }
+}

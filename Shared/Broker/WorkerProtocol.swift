@@ -1,0 +1,63 @@
+import ZeroMQ
+
+/// Frames between the gateway's broker and encoder/scorer replicas (Majordomo-style).
+///
+/// ```
+/// worker -> broker:  ["RSW1", READY,      service, credits]
+///                    ["RSW1", REPLY,      tag(8 bytes LE), payload]
+///                    ["RSW1", HEARTBEAT]
+///                    ["RSW1", DISCONNECT]
+/// broker -> worker:  ["RSW1", REQUEST,    tag(8 bytes LE), payload]
+///                    ["RSW1", HEARTBEAT]
+///                    ["RSW1", DISCONNECT]
+/// ```
+/// (On the broker's ROUTER each message is preceded by the worker's routing identity.)
+/// `credits` is how many requests the worker takes at once; `tag` pairs a reply with its request.
+public enum WorkerProtocol {
+    public static let header: [UInt8] = Array("RSW1".utf8)
+
+    public enum Command: UInt8, Sendable {
+        case ready = 1, request = 2, reply = 3, heartbeat = 4, disconnect = 5
+    }
+
+    public static func frames(_ command: Command, _ parts: [[UInt8]] = []) -> [Frame] {
+        [Frame(header), Frame([command.rawValue])] + parts.map(Frame.init)
+    }
+
+    public static func tagBytes(_ tag: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: tag.littleEndian) { Array($0) }
+    }
+
+    public static func tag(from frame: Frame) -> UInt64? {
+        guard frame.count == 8 else { return nil }
+        return frame.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    }
+}
+
+/// What a worker sent, once its frames check out.
+public enum WorkerMessage {
+    case ready(service: String, credits: Int)
+    case reply(tag: UInt64, payload: Frame)
+    case heartbeat
+    case disconnect
+
+    /// Parses body frames (identity already removed); nil for anything malformed.
+    public init?(_ frames: [Frame]) {
+        guard frames.count >= 2, frames[0].bytes == WorkerProtocol.header, frames[1].count == 1,
+            let command = WorkerProtocol.Command(rawValue: frames[1].bytes[0])
+        else { return nil }
+        switch (command, frames.count) {
+        case (.ready, 4):
+            guard let credits = Int(frames[3].string), credits >= 1, credits <= 1_024, !frames[2].string.isEmpty else {
+                return nil
+            }
+            self = .ready(service: frames[2].string, credits: credits)
+        case (.reply, 4):
+            guard let tag = WorkerProtocol.tag(from: frames[2]) else { return nil }
+            self = .reply(tag: tag, payload: frames[3])
+        case (.heartbeat, 2): self = .heartbeat
+        case (.disconnect, 2): self = .disconnect
+        default: return nil
+        }
+    }
+}

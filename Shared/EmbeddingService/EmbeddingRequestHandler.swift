@@ -1,0 +1,45 @@
+import Logging
+import ServiceRuntime
+import Wire
+
+/// Turns one request's bytes into reply bytes: decode, check limits and deadline, look up.
+///
+/// Kept free of sockets so every failure path is testable directly; it never throws and never
+/// answers with silence.
+public struct EmbeddingRequestHandler: Sendable {
+    public let shard: EmbeddingShard
+    public let limits: Limits
+
+    public init(shard: EmbeddingShard, limits: Limits) {
+        self.shard = shard
+        self.limits = limits
+    }
+
+    public func handle(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        guard bytes.count <= limits.messageBytes else {
+            return failure(0, .badRequest("request of \(bytes.count) bytes exceeds the \(limits.messageBytes)-byte limit"))
+        }
+        let request: LookupRequest
+        do {
+            request = try LookupRequest(decoding: bytes)
+        } catch {
+            return failure(0, error.asServiceError)
+        }
+        if let deadline = request.header.deadline, deadline.hasPassed {
+            return failure(request.header.requestID, .deadlineExceeded("lookup deadline passed before it was served"))
+        }
+        guard request.ids.count <= limits.maxLookupIDs else {
+            return failure(
+                request.header.requestID,
+                .badRequest("\(request.ids.count) ids exceed the \(limits.maxLookupIDs)-id limit per lookup"))
+        }
+        let result = shard.lookup(request.ids).map {
+            EmbeddingRows(modelVersion: shard.modelVersion, dim: shard.dim, rows: $0)
+        }
+        return LookupReply(requestID: request.header.requestID, result: result).encoded()
+    }
+
+    private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {
+        LookupReply(requestID: requestID, result: .failure(error)).encoded()
+    }
+}

@@ -1,0 +1,28 @@
+import Broker
+import ServiceRuntime
+
+/// Settings of the gateway process.
+public struct GatewayConfiguration: Sendable {
+    /// Where clients connect (the only endpoint users need).
+    public var clientBind = "tcp://127.0.0.1:5555"
+    /// Where encoder and scorer replicas connect and register.
+    public var workerBind = "tcp://127.0.0.1:5556"
+    public var broker = BrokerStateMachine.Configuration()
+    public var limits = Limits()
+    /// Applied when a request carries no deadline.
+    public var defaultDeadlineMilliseconds: Int64 = 2_000
+    /// Deadlines further out are shortened to this, bounding how long state is held.
+    public var maxDeadlineMilliseconds: Int64 = 60_000
+    /// Requests in flight before new ones get OVERLOADED.
+    public var maxPendingRequests = 1_024
+    /// Jobs waiting for a free worker before new requests get OVERLOADED.
+    public var maxQueuedJobs = 4_096
+    /// Fewest candidates worth a scorer round trip of their own.
+    public var minSliceCandidates = 128
+    /// Attempts per job before a request fails because its workers keep dying.
+    public var maxAttempts = 3
+    public var encoderService = "history-encoder"
+    public var scorerService = "scorer"
+
+    public init() {}
+}

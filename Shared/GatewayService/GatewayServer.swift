@@ -1,0 +1,90 @@
+import Broker
+import Logging
+import ServiceRuntime
+import Wire
+import ZeroMQ
+
+/// The gateway's I/O loop: a client ROUTER and a worker ROUTER on one thread, performing what the
+/// coordinator decides.
+public final class GatewayServer: Sendable {
+    let configuration: GatewayConfiguration
+    let logger: Logger
+
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run(context: ZMQContext, stop: StopFlag) throws {
+        let clients = try Socket(context, .router)
+        try clients.setMaxMessageSize(configuration.limits.hardMessageBytes)
+        try clients.setRouterMandatory(true)
+        try clients.bind(configuration.clientBind)
+        let workers = try Socket(context, .router)
+        try workers.setRouterMandatory(true)
+        try workers.bind(configuration.workerBind)
+        logger.info(
+            "gateway listening",
+            metadata: ["clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)"])
+
+        var coordinator = GatewayCoordinator(configuration: configuration, logger: logger)
+        var poller = Poller([clients, workers])
+        let tickMilliseconds = Int(min(configuration.broker.heartbeatMilliseconds, 10))
+        while !stop.isStopped {
+            let ready = try poller.poll(timeoutMilliseconds: tickMilliseconds)
+            var actions: [GatewayAction] = []
+            if ready[0] {
+                while let frames = try clients.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
+                    let address = ClientAddress(identity: envelope.identityBytes, delimiter: envelope.hasDelimiter)
+                    actions += coordinator.clientMessage(envelope.body, from: address, now: Self.now())
+                }
+            }
+            if ready[1] {
+                while let frames = try workers.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
+                    actions += coordinator.workerMessage(envelope.body, from: envelope.identityBytes, now: Self.now())
+                }
+            }
+            actions += coordinator.tick(now: Self.now())
+            perform(actions, clients: clients, workers: workers, coordinator: &coordinator)
+        }
+        logger.info("gateway stopped", metadata: ["abandoned-requests": "\(coordinator.pendingRequests)"])
+    }
+
+    static func now() -> Int64 { Int64(MonotonicClock.nanoseconds() / 1_000_000) }
+
+    private func perform(
+        _ actions: [GatewayAction], clients: Socket, workers: Socket, coordinator: inout GatewayCoordinator
+    ) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .replyToClient(let client, let bytes):
+                let frames = RouterEnvelope.reply(to: client.identity, delimiter: client.delimiter, [bytes])
+                do { try clients.send(frames, dontWait: true) } catch {
+                    logger.debug("client went away before its reply", metadata: ["error": "\(error)"])
+                }
+            case .sendRequest(let worker, let tag, let payload):
+                if !send(to: worker, .request, [WorkerProtocol.tagBytes(tag), payload], on: workers) {
+                    queue.append(contentsOf: coordinator.workerUnreachable(worker, now: Self.now()))
+                }
+            case .sendHeartbeat(let worker):
+                if !send(to: worker, .heartbeat, [], on: workers) {
+                    queue.append(contentsOf: coordinator.workerUnreachable(worker, now: Self.now()))
+                }
+            case .sendDisconnect(let worker):
+                _ = send(to: worker, .disconnect, [], on: workers)
+            }
+        }
+    }
+
+    /// False when the worker cannot be reached (ROUTER_MANDATORY reports it instead of dropping).
+    private func send(to worker: [UInt8], _ command: WorkerProtocol.Command, _ parts: [[UInt8]], on socket: Socket) -> Bool {
+        do {
+            try socket.send([Frame(worker)] + WorkerProtocol.frames(command, parts), dontWait: true)
+            return true
+        } catch {
+            logger.warning("worker unreachable", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+}
