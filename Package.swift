@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "embedding-server",
             dependencies: [
-                "EmbeddingService", "ServiceRuntime",
+                "EmbeddingService", "ServiceRuntime", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/embedding-server"
@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "history-encoder",
             dependencies: [
-                "EncoderService", "ServiceRuntime",
+                "EncoderService", "ServiceRuntime", "Model", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/history-encoder"
@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "scorer",
             dependencies: [
-                "ScorerService", "ServiceRuntime",
+                "ScorerService", "ServiceRuntime", "Model", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/scorer"
@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayService", "ServiceRuntime",
+                "GatewayService", "ServiceRuntime", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/gateway"
@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "recctl",
             dependencies: [
-                "Client", "Model", "Wire",
+                "Client", "Model", "Wire", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -28,6 +28,7 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "embedding-server")
         let file = try ModelFile.load(path: model, itemTable: true, dense: false)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GatewayService
 import Logging
+import Model
 import ServiceRuntime
 import ZeroMQ
 
@@ -27,6 +28,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "gateway")
         var configuration = GatewayConfiguration()

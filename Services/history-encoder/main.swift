@@ -28,6 +28,7 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "history-encoder")
         let file = try ModelFile.load(path: model)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Model
 @preconcurrency import Glibc
 
 @main
@@ -6,6 +7,7 @@ struct Recctl: AsyncParsableCommand {
     static func main() async {
         // Line-buffered stdout, so progress shows up promptly when piped to a file or another tool.
         setvbuf(stdout, nil, _IOLBF, 0)
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

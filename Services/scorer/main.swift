@@ -30,6 +30,7 @@ struct ScorerCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "scorer")
         let file = try ModelFile.load(path: model)

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Glibc
 
 /// The dense math of the model: matrix products on OpenBLAS, the rest as vectorized Swift loops.
 ///
@@ -8,6 +9,18 @@ public enum Kernels {
     /// Pins OpenBLAS to one thread: a request is one thread's work, and replicas scale across cores.
     public static func useSingleThreadedBLAS() {
         openblas_set_num_threads(1)
+    }
+
+    /// Restarts the process with `OPENBLAS_NUM_THREADS=1` unless it is already set.
+    ///
+    /// OpenBLAS starts its worker threads when the library loads, before any Swift code runs, and
+    /// those idle threads spin on `sched_yield`, taking a core from the request threads (measured:
+    /// about 12% of a benchmark's samples). Only the environment at load time prevents them.
+    public static func reexecWithSingleThreadedBLASIfNeeded() {
+        guard getenv("OPENBLAS_NUM_THREADS") == nil else { return }
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // exec failed (no /proc?): keep going; useSingleThreadedBLAS still keeps work on one thread.
     }
 
     /// `C = alpha * op(A) * op(B) + beta * C` with `op(A)` m x k and `op(B)` k x n.
@@ -42,7 +55,45 @@ public enum Kernels {
     }
 
     public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count where x[i] < 0 { x[i] = 0 }
+        let raw = UnsafeMutableRawPointer(x)
+        var i = 0
+        while i + 8 <= count {
+            let value = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: select(value .> 0, value, SIMD8()), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            if x[i] < 0 { x[i] = 0 }
+            i += 1
+        }
+    }
+
+    /// Lane-wise `mask ? a : b` with bit operations (the generic SIMD select is not vectorized).
+    @inline(__always)
+    static func select(_ mask: SIMDMask<SIMD8<Int32>>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        let bits = unsafeBitCast(mask, to: SIMD8<Int32>.self)
+        let chosen = (unsafeBitCast(a, to: SIMD8<Int32>.self) & bits) | (unsafeBitCast(b, to: SIMD8<Int32>.self) & ~bits)
+        return unsafeBitCast(chosen, to: SIMD8<Float>.self)
+    }
+
+    /// Largest of the first `count` values (-infinity when count is 0).
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        let raw = UnsafeRawPointer(x)
+        var i = 0
+        while i + 8 <= count {
+            let value = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            lanes = select(value .> lanes, value, lanes)
+            i += 8
+        }
+        var result = -Float.infinity
+        for lane in 0..<8 where lanes[lane] > result { result = lanes[lane] }
+        while i < count {
+            if x[i] > result { result = x[i] }
+            i += 1
+        }
+        return result
     }
 
     /// Row-wise LayerNorm (eps 1e-5), `out` may alias `x`.
@@ -90,9 +141,7 @@ public enum Kernels {
         for r in 0..<rows {
             let row = x + r * ld
             let count = min(visible(r), cols)
-            var maximum = -Float.infinity
-            for c in 0..<count where row[c] > maximum { maximum = row[c] }
-            let total = expInPlace(row, count: count, subtracting: maximum)
+            let total = expInPlace(row, count: count, subtracting: maximum(row, count: count))
             let inverse = 1 / total
             for c in 0..<count { row[c] *= inverse }
             for c in count..<cols { row[c] = 0 }
@@ -124,12 +173,20 @@ public enum Kernels {
     }
 
     /// exp for eight floats at once (Cephes' expf: range reduction by ln 2, degree-6 polynomial),
-    /// within about 2 ulp on [-87, 88]; inputs below that give 0.
+    /// within about 2 ulp for inputs in [-87, 88]; inputs below -87 (and -inf) give 0. Callers pass
+    /// values at most 88 (softmax passes values at most 0).
+    ///
+    /// Written with plain vector arithmetic, masks and bit operations only: the generic SIMD
+    /// conversions and `replace(with:where:)` compile to per-lane loops and cost 3-5x here.
     @inline(__always)
     public static func exp8(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        let underflow = input .< SIMD8(repeating: -87.0)
-        let x = input.clamped(lowerBound: SIMD8(repeating: -87.0), upperBound: SIMD8(repeating: 88.0))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        // Lanes that would underflow are zeroed on the way in (exp(0) keeps the trick valid) and out.
+        let keep = unsafeBitCast(input .>= SIMD8<Float>(repeating: -87.0), to: SIMD8<Int32>.self)
+        let x = unsafeBitCast(unsafeBitCast(input, to: SIMD8<Int32>.self) & keep, to: SIMD8<Float>.self)
+        // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
         let r = x - n * 0.693_359_375 + n * 2.121_944_40e-4
         var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
         p = p * r + 1.398_199_950_7e-3
@@ -138,8 +195,8 @@ public enum Kernels {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         p = p * (r * r) + r + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         let result = p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
-        return result.replacing(with: 0, where: underflow)
+        return unsafeBitCast(unsafeBitCast(result, to: SIMD8<Int32>.self) & keep, to: SIMD8<Float>.self)
     }
 }

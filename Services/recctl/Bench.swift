@@ -1,0 +1,156 @@
+import ArgumentParser
+import Client
+import Foundation
+import Histogram
+import Model
+import Wire
+import ZeroMQ
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Closed-loop load against the gateway: latency percentiles (HdrHistogram) and QPS.",
+        discussion: """
+            Each of --concurrency threads sends a request, waits for its reply, and sends the next. Every request has a \
+            fresh random history and candidate list, so the encoder's cache never flatters the result. With --model, the \
+            same requests are also timed in-process (amortized, one thread) and the ratio gateway p50 / in-process p50 is printed.
+            """)
+
+    @Option(help: "The gateway's client endpoint.")
+    var gateway = "tcp://127.0.0.1:5555"
+    @Option(help: "Concurrent closed-loop clients.")
+    var concurrency = 1
+    @Option(help: "How long to run, in seconds (ignored when --requests is given).")
+    var seconds = 10.0
+    @Option(help: "Total requests to send instead of running for --seconds.")
+    var requests: Int?
+    @Option(help: "Untimed requests per client first.")
+    var warmup = 20
+    @Option(help: "Number of items in the served model (ids are drawn below it); read from --model when given.")
+    var items = 1_682
+    @Option(help: "Model file: draws ids from its item count and measures the in-process baseline.")
+    var model: String?
+    @Option(help: "Per-request deadline in milliseconds.")
+    var deadlineMs = 2_000
+    @OptionGroup var workload: WorkloadOptions
+    @Flag(help: "Print a JSON summary instead of text.")
+    var json = false
+
+    func run() throws {
+        let file = try model.map { try ModelFile.load(path: $0, itemTable: true) }
+        let itemCount = file?.config.itemCount ?? items
+        let result = try LoadRun(
+            gateway: gateway, concurrency: concurrency, seconds: requests == nil ? seconds : nil, requests: requests,
+            warmup: warmup, deadlineMs: deadlineMs, workload: workload, itemCount: itemCount
+        ).run()
+        let baseline = file.map { InProcessBaseline.measure(file: $0, workload: workload, iterations: 50) }
+        let report = BenchReport(
+            workload: workload, concurrency: concurrency, result: result, baselineMicros: baseline)
+        print(json ? report.json() : report.text())
+        if result.succeeded == 0 { throw ExitCode(1) }
+    }
+}
+
+/// Times the same kind of request in this process: the cost the gateway adds transport to.
+enum InProcessBaseline {
+    static func measure(file: ModelFile, workload: WorkloadOptions, iterations: Int) -> Double {
+        let recommender = LocalRecommender(file: file)
+        var source = RequestSource(options: workload, itemCount: file.config.itemCount, stream: 999)
+        let workspace = Workspace()
+        var samples: [Double] = []
+        for index in 0..<(iterations + 5) {
+            let request = source.next(user: "baseline")
+            let micros = Stopwatch.micros {
+                _ = recommender.recommend(history: request.history, candidates: request.candidates, k: Int(workload.k), workspace: workspace)
+            }
+            if index >= 5 { samples.append(micros) }
+        }
+        return SampleSummary(samples).median
+    }
+}
+
+/// Totals of one closed-loop run.
+struct LoadResult {
+    var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    var succeeded = 0
+    var failures: [String: Int] = [:]
+    var elapsedSeconds = 0.0
+
+    mutating func merge(_ other: LoadResult) {
+        latency.add(other.latency)
+        succeeded += other.succeeded
+        failures.merge(other.failures, uniquingKeysWith: +)
+    }
+
+    var failed: Int { failures.values.reduce(0, +) }
+}
+
+/// Runs `concurrency` client threads against the gateway.
+struct LoadRun {
+    let gateway: String
+    let concurrency: Int
+    let seconds: Double?
+    let requests: Int?
+    let warmup: Int
+    let deadlineMs: Int
+    let workload: WorkloadOptions
+    let itemCount: Int
+
+    func run() throws -> LoadResult {
+        let context = ZMQContext()
+        let results = ResultBox()
+        let group = DispatchGroup()
+        let perClient = requests.map { ($0 + concurrency - 1) / concurrency }
+        let started = Date()
+        let stopAt = seconds.map { started.addingTimeInterval($0 + 0) }
+        for index in 0..<concurrency {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                results.add(clientLoop(index: index, context: context, perClient: perClient, stopAt: stopAt))
+            }
+            thread.start()
+        }
+        group.wait()
+        var total = results.total
+        total.elapsedSeconds = Date().timeIntervalSince(started)
+        return total
+    }
+
+    private func clientLoop(index: Int, context: ZMQContext, perClient: Int?, stopAt: Date?) -> LoadResult {
+        var result = LoadResult()
+        guard let client = try? GatewayClient(context: context, endpoint: gateway) else {
+            result.failures["client setup", default: 0] += 1
+            return result
+        }
+        var source = RequestSource(options: workload, itemCount: itemCount, stream: UInt64(index))
+        for _ in 0..<warmup { _ = try? client.recommend(source.next(user: "warmup-\(index)"), timeoutMilliseconds: deadlineMs) }
+        var sent = 0
+        while perClient.map({ sent < $0 }) ?? (Date() < stopAt!) {
+            let request = source.next(user: "bench-\(index)-\(sent)")
+            sent += 1
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                let reply = try client.recommend(request, timeoutMilliseconds: deadlineMs)
+                let micros = (DispatchTime.now().uptimeNanoseconds - start) / 1_000
+                if let error = reply.error {
+                    result.failures[error.code.name, default: 0] += 1
+                } else {
+                    result.succeeded += 1
+                    _ = result.latency.record(micros)
+                }
+            } catch {
+                result.failures["no reply", default: 0] += 1
+            }
+        }
+        return result
+    }
+}
+
+/// Collects per-thread results.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var merged = LoadResult()
+
+    func add(_ result: LoadResult) { lock.withLock { merged.merge(result) } }
+    var total: LoadResult { lock.withLock { merged } }
+}

@@ -1,3 +1,0 @@
-struct Bench: ParsableCommand {}
-struct BenchModel: ParsableCommand {}
-import ArgumentParser
