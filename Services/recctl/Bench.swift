@@ -123,7 +123,9 @@ struct LoadRun {
             return result
         }
         var source = RequestSource(options: workload, itemCount: itemCount, stream: UInt64(index))
-        for _ in 0..<warmup { _ = try? client.recommend(source.next(user: "warmup-\(index)"), timeoutMilliseconds: deadlineMs) }
+        for _ in 0..<warmup where stopAt.map({ Date() < $0 }) ?? true {
+            _ = try? client.recommend(source.next(user: "warmup-\(index)"), timeoutMilliseconds: deadlineMs)
+        }
         var sent = 0
         while perClient.map({ sent < $0 }) ?? (Date() < stopAt!) {
             let request = source.next(user: "bench-\(index)-\(sent)")

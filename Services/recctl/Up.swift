@@ -38,9 +38,8 @@ struct Up: AsyncParsableCommand {
         let client = "tcp://\(host):\(port)"
         let workers = "tcp://\(host):\(port + 1)"
         let shardEndpoints = (0..<shards).map { "tcp://\(host):\(port + 5 + $0)" }
+        let signals = TerminationSignals()
         let supervisor = Supervisor(binDir: bin)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
         let log = ["--log-level", logLevel]
         do {
             for (index, endpoint) in shardEndpoints.enumerated() {
@@ -67,12 +66,12 @@ struct Up: AsyncParsableCommand {
         for (index, endpoint) in shardEndpoints.enumerated() { print("embedding-server shard \(index)/\(shards): \(endpoint)") }
         print("history-encoder  x\(encoders)   scorer x\(scorers)   (connected out to \(workers))")
         let started = Date()
-        if await Readiness.wait(gateway: client, seconds: 60) {
+        if await Readiness.wait(gateway: client, seconds: 60, unless: signals) {
             print(String(format: "ready in %.1f s: try `recctl query --history 1,2,3 -k 5`; Ctrl-C stops everything", Date().timeIntervalSince(started)))
-        } else {
+        } else if !signals.hasFired {
             print("warning: the suite did not answer a probe query within 60 s; check the logs above")
         }
-        let signalNumber = await Signals.waitForTermination()
+        let signalNumber = await signals.wait()
         print("received signal \(signalNumber), stopping children")
         supervisor.stopAll()
         print("stopped")
@@ -81,10 +80,10 @@ struct Up: AsyncParsableCommand {
 
 /// Polls the gateway with a tiny real query until the whole path answers.
 enum Readiness {
-    static func wait(gateway: String, seconds: Double) async -> Bool {
+    static func wait(gateway: String, seconds: Double, unless signals: TerminationSignals) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         let context = ZMQContext()
-        while Date() < deadline {
+        while Date() < deadline && !signals.hasFired {
             if let client = try? GatewayClient(context: context, endpoint: gateway) {
                 let probe = RecommendRequest(
                     header: RequestHeader(requestID: 0, deadline: nil), userID: "readiness-probe", history: [0], candidates: [0], k: 1)
@@ -96,41 +95,46 @@ enum Readiness {
     }
 }
 
-/// Waits for SIGINT or SIGTERM (both must be ignored first so the default action does not kill us).
-enum Signals {
-    static func waitForTermination() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let queue = DispatchQueue(label: "signals")
-            let fired = SignalLatch()
-            var sources: [DispatchSourceSignal] = []
-            for number in [SIGINT, SIGTERM] {
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if fired.claim() {
-                        continuation.resume(returning: number)
-                    }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            // Keep the sources alive for the life of the process.
-            SignalLatch.keep(sources)
+/// Catches SIGINT and SIGTERM from the moment it is made (the default actions are turned off, so
+/// a signal during start-up is remembered instead of killing recctl and orphaning its children).
+final class TerminationSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: Int32?
+    private var waiter: CheckedContinuation<Int32, Never>?
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        let queue = DispatchQueue(label: "signals")
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.fire(number) }
+            source.resume()
+            sources.append(source)
         }
     }
-}
 
-final class SignalLatch: @unchecked Sendable {
-    private var claimed = false
-    private let lock = NSLock()
-    nonisolated(unsafe) private static var kept: [DispatchSourceSignal] = []
+    var hasFired: Bool { lock.withLock { received != nil } }
 
-    func claim() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if claimed { return false }
-        claimed = true
-        return true
+    private func fire(_ number: Int32) {
+        let waiting: CheckedContinuation<Int32, Never>? = lock.withLock {
+            guard received == nil else { return nil }
+            received = number
+            defer { waiter = nil }
+            return waiter
+        }
+        waiting?.resume(returning: number)
     }
 
-    static func keep(_ sources: [DispatchSourceSignal]) { kept = sources }
+    /// Returns the first signal, waiting for it if none came yet.
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let already: Int32? = lock.withLock {
+                if let received { return received }
+                waiter = continuation
+                return nil
+            }
+            if let already { continuation.resume(returning: already) }
+        }
+    }
 }

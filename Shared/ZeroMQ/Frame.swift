@@ -22,8 +22,12 @@ public final class Frame {
         }
     }
 
-    public convenience init(_ bytes: [UInt8]) {
-        self.init(copying: bytes.withUnsafeBytes { $0 })
+    public init(_ bytes: [UInt8]) {
+        msg = .allocate(capacity: 1)
+        zmq_msg_init_size(msg, bytes.count)
+        bytes.withUnsafeBytes { source in
+            if source.count > 0 { zmq_msg_data(msg).copyMemory(from: source.baseAddress!, byteCount: source.count) }
+        }
     }
 
     public convenience init(_ string: String) {
