@@ -1,0 +1,123 @@
+import Glibc
+import Broker
+import GatewayService
+import Logging
+import Testing
+import Wire
+import ZeroMQ
+
+/// The gateway's decisions, driven event by event with a hand-held clock.
+@Suite struct GatewayCoordinatorTests {
+    var gateway = GatewayCoordinator(configuration: GatewayConfiguration(), logger: Logger(label: "test"))
+    let client = ClientAddress(identity: [9], delimiter: false)
+    let encoder: [UInt8] = [1]
+    let scorerA: [UInt8] = [2]
+    let scorerB: [UInt8] = [3]
+
+    mutating func register(now: Int64 = 0) {
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("history-encoder".utf8), Array("1".utf8)]), from: encoder, now: now)
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("scorer".utf8), Array("1".utf8)]), from: scorerA, now: now)
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("scorer".utf8), Array("1".utf8)]), from: scorerB, now: now)
+    }
+
+    func request(candidates: [Int64] = Array(0..<1000), k: Int32 = 10) -> [Frame] {
+        [Frame(RecommendRequest(header: RequestHeader(requestID: 5, deadline: .after(milliseconds: 5_000)), userID: "u", history: [1, 2], candidates: candidates, k: k).encoded())]
+    }
+
+    static func reply(in actions: [GatewayAction]) -> RecommendReply? {
+        for case .replyToClient(_, let bytes) in actions {
+            return try? bytes.withUnsafeBytes { try RecommendReply(decoding: $0) }
+        }
+        return nil
+    }
+
+    static func requests(in actions: [GatewayAction]) -> [(worker: [UInt8], tag: UInt64, payload: [UInt8])] {
+        actions.compactMap { if case .sendRequest(let w, let t, let p) = $0 { (w, t, p) } else { nil } }
+    }
+
+    func workerReply(_ tag: UInt64, _ payload: [UInt8]) -> [Frame] {
+        WorkerProtocol.frames(.reply, [WorkerProtocol.tagBytes(tag), payload])
+    }
+
+    static let history = EncodedHistory(modelVersion: "v", itemCount: 2_000, layers: 1, length: 2, dim: 1, keys: [0, 0], values: [0, 0])
+
+    @Test mutating func noWorkersMeansUnavailableNotSilence() {
+        let reply = Self.reply(in: gateway.clientMessage(request(), from: client, now: 0))
+        #expect(reply?.error?.code == .unavailable)
+    }
+
+    @Test mutating func encodesOnceSplitsAcrossScorersAndMerges() throws {
+        register()
+        let sent = Self.requests(in: gateway.clientMessage(request(), from: client, now: 1))
+        #expect(sent.count == 1 && sent[0].worker == encoder)
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let slices = Self.requests(in: gateway.workerMessage(workerReply(sent[0].tag, encoded), from: encoder, now: 2))
+        #expect(Set(slices.map(\.worker)) == [scorerA, scorerB])
+        var final: RecommendReply?
+        for (index, slice) in slices.enumerated() {
+            let score = try slice.payload.withUnsafeBytes { try ScoreRequest(decoding: $0) }
+            #expect(score.candidates.count == 500)
+            let ranked = RankedItems(items: [Int64(index), Int64(index + 10)], scores: [Float(index), -1])
+            let payload = ScoreReply(requestID: 5, result: .success(ScoredSlice(ranked: ranked, modelVersion: "v"))).encoded()
+            final = Self.reply(in: gateway.workerMessage(workerReply(slice.tag, payload), from: slice.worker, now: 3)) ?? final
+        }
+        #expect(final?.error == nil)
+        #expect(final?.ranked.items == [1, 0, 10, 11])
+        #expect(final?.scorerSlices == 2)
+        #expect(gateway.pendingRequests == 0)
+    }
+
+    @Test mutating func unknownCandidatesAreNamedAfterEncoding() {
+        register()
+        let sent = Self.requests(in: gateway.clientMessage(request(candidates: [1, 5_000, 7_000]), from: client, now: 1))
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let reply = Self.reply(in: gateway.workerMessage(workerReply(sent[0].tag, encoded), from: encoder, now: 2))
+        #expect(reply?.error?.code == .notFound)
+        #expect(reply?.error?.ids == [5_000, 7_000])
+    }
+
+    @Test mutating func aDeadWorkersJobIsRetriedOnAnother() {
+        register()
+        let sent = Self.requests(in: gateway.clientMessage(request(candidates: Array(0..<100)), from: client, now: 1))
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let slice = Self.requests(in: gateway.workerMessage(workerReply(sent[0].tag, encoded), from: encoder, now: 2))
+        #expect(slice.count == 1)  // 100 candidates: one slice
+        // Everyone but the slice's scorer keeps heartbeating; that scorer goes silent and expires.
+        let other = slice[0].worker == scorerA ? scorerB : scorerA
+        _ = gateway.workerMessage(WorkerProtocol.frames(.heartbeat), from: other, now: 900)
+        _ = gateway.workerMessage(WorkerProtocol.frames(.heartbeat), from: encoder, now: 900)
+        let retried = Self.requests(in: gateway.tick(now: 1_001))
+        #expect(retried.count == 1 && retried[0].worker == other)
+        #expect(gateway.liveWorkers(service: "scorer") == 1)
+    }
+
+    @Test mutating func badInputGetsAnErrorReplyEachTime() {
+        register()
+        let cases: [([Frame], ServiceError.Code)] = [
+            ([Frame([0xFF, 0xFF, 0xFF])], .badRequest),
+            ([Frame([1]), Frame([2])], .badRequest),
+            ([Frame(RecommendRequest(header: RequestHeader(requestID: 1, deadline: nil), userID: "u", history: [], candidates: [1], k: 1).encoded())], .badRequest),
+            (request(k: 0), .badRequest),
+            (request(k: 1_001), .badRequest),
+            ([Frame(RecommendRequest(header: RequestHeader(requestID: 1, deadline: Deadline(unixMicros: 1)), userID: "u", history: [1], candidates: [1], k: 1).encoded())], .deadlineExceeded),
+            (request(candidates: [-3]), .notFound),
+        ]
+        for (frames, code) in cases {
+            #expect(Self.reply(in: gateway.clientMessage(frames, from: client, now: 1))?.error?.code == code)
+        }
+        #expect(gateway.pendingRequests == 0)
+    }
+
+    @Test mutating func requestsPastTheirDeadlineAreAnswered() {
+        register()
+        let frames = [Frame(RecommendRequest(header: RequestHeader(requestID: 8, deadline: .after(milliseconds: 30)), userID: "u", history: [1], candidates: [1], k: 1).encoded())]
+        _ = gateway.clientMessage(frames, from: client, now: 1)
+        var reply: RecommendReply?
+        for step in 0..<100 where reply == nil {
+            reply = Self.reply(in: gateway.tick(now: Int64(2 + step)))
+            if reply == nil { usleep(2_000) }
+        }
+        #expect(reply?.error?.code == .deadlineExceeded)
+        #expect(reply?.requestID == 8)
+    }
+}
