@@ -25,6 +25,10 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxPending = 1_024
     @Option(help: "Fewest candidates given to one scorer slice.")
     var minSlice = 128
+    @Option(help: "Largest request answered (larger ones get a BAD_REQUEST reply), in bytes.")
+    var maxRequestBytes = Limits().messageBytes
+    @Option(help: "Messages larger than this make libzmq drop the connection (ZMQ_MAXMSGSIZE), in bytes.")
+    var hardMaxMessageBytes = Limits().hardMessageBytes
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
@@ -39,6 +43,8 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.limits.maxK = maxK
         configuration.maxPendingRequests = maxPending
         configuration.minSliceCandidates = max(1, minSlice)
+        configuration.limits.messageBytes = maxRequestBytes
+        configuration.limits.hardMessageBytes = hardMaxMessageBytes
         let server = GatewayServer(configuration: configuration, logger: logger)
         let context = ZMQContext()
         try await ServiceMain.run([BlockingLoopService(name: "gateway") { try server.run(context: context, stop: $0) }], logger: logger)
