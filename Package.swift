@@ -144,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "GatewayService", "EncoderService", "ScorerService", "TestSupport"],
+            dependencies: ["Broker", "GatewayService", "EncoderService", "ScorerService", "EmbeddingService", "ServiceRuntime", "TestSupport"],
             path: "Tests/BrokerTests"
         ),
         .testTarget(
