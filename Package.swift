@@ -144,7 +144,9 @@ let package = Package(
         ),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "GatewayService", "EncoderService", "ScorerService", "EmbeddingService", "ServiceRuntime", "TestSupport"],
+            dependencies: [
+                "Broker", "GatewayService", "EncoderService", "ScorerService", "EmbeddingService", "ServiceRuntime", "TestSupport",
+            ],
             path: "Tests/BrokerTests"
         ),
         .testTarget(

@@ -60,7 +60,8 @@ enum InProcessBaseline {
         for index in 0..<(iterations + 5) {
             let request = source.next(user: "baseline")
             let micros = Stopwatch.micros {
-                _ = recommender.recommend(history: request.history, candidates: request.candidates, k: Int(workload.k), workspace: workspace)
+                _ = recommender.recommend(
+                    history: request.history, candidates: request.candidates, k: Int(workload.k), workspace: workspace)
             }
             if index >= 5 { samples.append(micros) }
         }

@@ -67,8 +67,10 @@ struct BenchModel: ParsableCommand {
         }
         print("workload: \(workload.description); model \(file.config)")
         print("machine:  \(MachineInfo.describe())")
-        print(String(format: "amortized: p50 %9.0f µs  p90 %9.0f µs  (encode p50 %.0f µs, score+top-k p50 %.0f µs; n=%d)",
-                     amortized.median, amortized.percentile(90), SampleSummary(encode).median, SampleSummary(score).median, total.count))
+        print(
+            String(
+                format: "amortized: p50 %9.0f µs  p90 %9.0f µs  (encode p50 %.0f µs, score+top-k p50 %.0f µs; n=%d)",
+                amortized.median, amortized.percentile(90), SampleSummary(encode).median, SampleSummary(score).median, total.count))
         guard !naive.isEmpty else { return }
         print(String(format: "naive:     p50 %9.0f µs  p90 %9.0f µs  (n=%d)", reference.median, reference.percentile(90), naive.count))
         print(String(format: "amortized is %.1fx faster than naive (ratio of medians)", ratio))

@@ -14,7 +14,8 @@ struct BenchReport {
         var lines = [
             "workload: \(workload.description); concurrency \(concurrency)",
             "machine:  \(MachineInfo.describe())",
-            String(format: "requests: %d ok, %d failed in %.1f s  →  %.1f QPS", result.succeeded, result.failed, result.elapsedSeconds, qps),
+            String(
+                format: "requests: %d ok, %d failed in %.1f s  →  %.1f QPS", result.succeeded, result.failed, result.elapsedSeconds, qps),
             "latency µs: p50 \(p(50))  p90 \(p(90))  p99 \(p(99))  p99.9 \(p(99.9))  max \(result.latency.max)",
         ]
         if !result.failures.isEmpty {
@@ -22,7 +23,9 @@ struct BenchReport {
         }
         if let baselineMicros {
             lines.append(
-                String(format: "in-process amortized p50 %.0f µs; gateway p50 / in-process p50 = %.2f", baselineMicros, Double(p(50)) / baselineMicros))
+                String(
+                    format: "in-process amortized p50 %.0f µs; gateway p50 / in-process p50 = %.2f", baselineMicros,
+                    Double(p(50)) / baselineMicros))
         }
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// Parses "1,2,3" and "10-20" (inclusive) into item ids.
 enum IDList {

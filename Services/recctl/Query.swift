@@ -42,7 +42,8 @@ struct Query: ParsableCommand {
             print(String(format: "%4d  %-8lld  %9.4f", rank + 1, item, score))
         }
         let timings = reply.timings.map { "\($0.tier)=\($0.micros)µs" }.joined(separator: " ")
-        print("model \(reply.modelVersion) · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")")
+        print(
+            "model \(reply.modelVersion) · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")")
         print("timings: \(timings)")
     }
 }

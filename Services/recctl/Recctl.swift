@@ -1,6 +1,6 @@
 import ArgumentParser
-import Model
 @preconcurrency import Glibc
+import Model
 
 @main
 struct Recctl: AsyncParsableCommand {

@@ -27,7 +27,9 @@ struct Up: AsyncParsableCommand {
     var logLevel = "info"
 
     func validate() throws {
-        guard scorers >= 1, encoders >= 1, shards >= 1 else { throw ValidationError("--scorers, --encoders and --shards must be at least 1") }
+        guard scorers >= 1, encoders >= 1, shards >= 1 else {
+            throw ValidationError("--scorers, --encoders and --shards must be at least 1")
+        }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("model file \(model) does not exist; make one with `recctl init-model --output \(model)`")
         }
@@ -67,7 +69,10 @@ struct Up: AsyncParsableCommand {
         print("history-encoder  x\(encoders)   scorer x\(scorers)   (connected out to \(workers))")
         let started = Date()
         if await Readiness.wait(gateway: client, seconds: 60, unless: signals) {
-            print(String(format: "ready in %.1f s: try `recctl query --history 1,2,3 -k 5`; Ctrl-C stops everything", Date().timeIntervalSince(started)))
+            print(
+                String(
+                    format: "ready in %.1f s: try `recctl query --history 1,2,3 -k 5`; Ctrl-C stops everything",
+                    Date().timeIntervalSince(started)))
         } else if !signals.hasFired {
             print("warning: the suite did not answer a probe query within 60 s; check the logs above")
         }

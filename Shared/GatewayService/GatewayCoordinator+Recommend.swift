@@ -75,7 +75,8 @@ extension GatewayCoordinator {
         }
         var pending = requests[key]!
         if !pending.modelVersion.isEmpty && pending.modelVersion != slice.modelVersion {
-            return fail(key, .unavailable("scorers answered with different model versions (\(pending.modelVersion), \(slice.modelVersion))"))
+            return fail(
+                key, .unavailable("scorers answered with different model versions (\(pending.modelVersion), \(slice.modelVersion))"))
         }
         pending.modelVersion = slice.modelVersion
         pending.slowestScorerMicros = max(pending.slowestScorerMicros, slice.computeMicros)

@@ -131,7 +131,8 @@ public struct GatewayCoordinator {
             case .completed:
                 break  // handled by the caller, which has the payload
             case .orphaned(let tags, let service):
-                logger.warning("worker lost with jobs in flight; retrying them", metadata: ["service": "\(service)", "jobs": "\(tags.count)"])
+                logger.warning(
+                    "worker lost with jobs in flight; retrying them", metadata: ["service": "\(service)", "jobs": "\(tags.count)"])
                 for tag in tags { actions += retry(tag, now: now) }
             }
         }

@@ -52,7 +52,8 @@ extension LookupReply {
             let rows = try ProtoRead.floats(message.rows, field: "rows", type: "LookupReply")
             let dim = Int(message.dim)
             guard dim > 0, rows.count % dim == 0 else {
-                throw WireError(messageType: "LookupReply", byteCount: bytes.count, reason: "\(rows.count) floats is not rows of dim \(dim)")
+                throw WireError(
+                    messageType: "LookupReply", byteCount: bytes.count, reason: "\(rows.count) floats is not rows of dim \(dim)")
             }
             return LookupReply(
                 requestID: message.request_id,

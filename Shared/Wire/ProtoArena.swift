@@ -3,7 +3,7 @@ import Glibc
 import RecServeProtoC
 
 #if _endian(big)
-#error("RecServe's wire tensors are little-endian; big-endian hosts need byte swapping first")
+    #error("RecServe's wire tensors are little-endian; big-endian hosts need byte swapping first")
 #endif
 
 /// Owns the C memory a protobuf-c struct points into while it is packed; freed all at once.
@@ -42,7 +42,8 @@ final class ProtoArena {
     }
 
     func binary(_ floats: [Float]) -> ProtobufCBinaryData {
-        ProtobufCBinaryData(len: floats.count * 4, data: copy(floats).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) })
+        ProtobufCBinaryData(
+            len: floats.count * 4, data: copy(floats).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) })
     }
 }
 

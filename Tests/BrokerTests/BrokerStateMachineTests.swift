@@ -49,7 +49,10 @@ import ZeroMQ
         _ = broker.received(.ready(service: "scorer", credits: 1), from: a, now: 0)
         _ = broker.assign(tag: 5, service: "scorer", now: 0)
         // READY twice: forget the worker (retrying its job) and make it start over.
-        #expect(broker.received(.ready(service: "scorer", credits: 1), from: a, now: 1) == [.orphaned(tags: [5], service: "scorer"), .disconnect(a)])
+        #expect(
+            broker.received(.ready(service: "scorer", credits: 1), from: a, now: 1) == [
+                .orphaned(tags: [5], service: "scorer"), .disconnect(a),
+            ])
         #expect(broker.liveWorkers(service: "scorer") == 0)
     }
 

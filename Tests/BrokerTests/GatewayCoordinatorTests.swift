@@ -1,6 +1,6 @@
-import Glibc
 import Broker
 import GatewayService
+import Glibc
 import Logging
 import Testing
 import Wire
@@ -21,7 +21,13 @@ import ZeroMQ
     }
 
     func request(candidates: [Int64] = Array(0..<1000), k: Int32 = 10) -> [Frame] {
-        [Frame(RecommendRequest(header: RequestHeader(requestID: 5, deadline: .after(milliseconds: 5_000)), userID: "u", history: [1, 2], candidates: candidates, k: k).encoded())]
+        [
+            Frame(
+                RecommendRequest(
+                    header: RequestHeader(requestID: 5, deadline: .after(milliseconds: 5_000)), userID: "u", history: [1, 2],
+                    candidates: candidates, k: k
+                ).encoded())
+        ]
     }
 
     static func reply(in actions: [GatewayAction]) -> RecommendReply? {
@@ -96,10 +102,25 @@ import ZeroMQ
         let cases: [([Frame], ServiceError.Code)] = [
             ([Frame([0xFF, 0xFF, 0xFF])], .badRequest),
             ([Frame([1]), Frame([2])], .badRequest),
-            ([Frame(RecommendRequest(header: RequestHeader(requestID: 1, deadline: nil), userID: "u", history: [], candidates: [1], k: 1).encoded())], .badRequest),
+            (
+                [
+                    Frame(
+                        RecommendRequest(
+                            header: RequestHeader(requestID: 1, deadline: nil), userID: "u", history: [], candidates: [1], k: 1
+                        ).encoded())
+                ], .badRequest
+            ),
             (request(k: 0), .badRequest),
             (request(k: 1_001), .badRequest),
-            ([Frame(RecommendRequest(header: RequestHeader(requestID: 1, deadline: Deadline(unixMicros: 1)), userID: "u", history: [1], candidates: [1], k: 1).encoded())], .deadlineExceeded),
+            (
+                [
+                    Frame(
+                        RecommendRequest(
+                            header: RequestHeader(requestID: 1, deadline: Deadline(unixMicros: 1)), userID: "u", history: [1],
+                            candidates: [1], k: 1
+                        ).encoded())
+                ], .deadlineExceeded
+            ),
             (request(candidates: [-3]), .notFound),
         ]
         for (frames, code) in cases {
@@ -110,7 +131,13 @@ import ZeroMQ
 
     @Test mutating func requestsPastTheirDeadlineAreAnswered() {
         register()
-        let frames = [Frame(RecommendRequest(header: RequestHeader(requestID: 8, deadline: .after(milliseconds: 30)), userID: "u", history: [1], candidates: [1], k: 1).encoded())]
+        let frames = [
+            Frame(
+                RecommendRequest(
+                    header: RequestHeader(requestID: 8, deadline: .after(milliseconds: 30)), userID: "u", history: [1], candidates: [1],
+                    k: 1
+                ).encoded())
+        ]
         _ = gateway.clientMessage(frames, from: client, now: 1)
         var reply: RecommendReply?
         for step in 0..<100 where reply == nil {

@@ -1,6 +1,6 @@
-import Foundation
 import EmbeddingService
 import EncoderService
+import Foundation
 import Model
 import ScorerService
 import ServiceRuntime
@@ -21,7 +21,8 @@ import ZeroMQ
         var configuration = EmbeddingServerConfiguration(modelPath: "")
         configuration.bind = endpoint
         let shard = EmbeddingShard(table: model.itemTable!, shard: 0, shards: 1, modelVersion: model.config.version)
-        let server = EmbeddingServer(handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
+        let server = EmbeddingServer(
+            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
         let stop = StopFlag()
         let thread = Thread { try? server.run(context: context, stop: stop) }
         thread.start()
@@ -69,9 +70,12 @@ import ZeroMQ
                 limits: Limits(), cacheRows: 50)
             let kv = LocalRecommender(file: Self.model).encode(history: [1, 2, 3], workspace: Workspace())
             let history = EncodedHistory(
-                modelVersion: Self.model.config.version, itemCount: 300, layers: kv.layers, length: kv.length, dim: kv.dim, keys: kv.keys, values: kv.values)
-            func score(_ candidates: CandidateSlice, k: Int32 = 3, history: EncodedHistory = history, deadline: Deadline? = nil) -> [UInt8] {
-                let request = ScoreRequest(header: RequestHeader(requestID: 2, deadline: deadline), history: history, candidates: candidates, k: k)
+                modelVersion: Self.model.config.version, itemCount: 300, layers: kv.layers, length: kv.length, dim: kv.dim, keys: kv.keys,
+                values: kv.values)
+            func score(_ candidates: CandidateSlice, k: Int32 = 3, history: EncodedHistory = history, deadline: Deadline? = nil) -> [UInt8]
+            {
+                let request = ScoreRequest(
+                    header: RequestHeader(requestID: 2, deadline: deadline), history: history, candidates: candidates, k: k)
                 return request.encoded().withUnsafeBytes { handler.handle($0) }
             }
             #expect(Self.error([0xFF].withUnsafeBytes { handler.handle($0) })?.code == .badRequest)
@@ -86,7 +90,8 @@ import ZeroMQ
             let ids: [Int64] = Array(0..<120) + [5, 5, 7]
             let reply = try score(.ids(ids), k: 200).withUnsafeBytes { try ScoreReply(decoding: $0) }
             guard case .success(let slice) = reply.result else { Issue.record("valid score failed: \(reply)"); return }
-            let expected = LocalRecommender(file: Self.model).recommend(history: [1, 2, 3], candidates: ids, k: 200, workspace: Workspace())
+            let expected = LocalRecommender(file: Self.model).recommend(
+                history: [1, 2, 3], candidates: ids, k: 200, workspace: Workspace())
             #expect(slice.ranked.items == expected.map(\.id))
         }
     }

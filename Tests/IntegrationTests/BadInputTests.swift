@@ -13,7 +13,9 @@ import ZeroMQ
     static let model = Fixtures.randomModel(items: 500, dim: 16, heads: 2, layers: 1, maxHistory: 50, seed: 4)
 
     static func recommend(history: [Int64], candidates: [Int64] = [1, 2, 3], k: Int32 = 2, deadline: Deadline? = nil) -> [UInt8] {
-        RecommendRequest(header: RequestHeader(requestID: 77, deadline: deadline), userID: "bad", history: history, candidates: candidates, k: k).encoded()
+        RecommendRequest(
+            header: RequestHeader(requestID: 77, deadline: deadline), userID: "bad", history: history, candidates: candidates, k: k
+        ).encoded()
     }
 
     /// Sends raw frames and returns the decoded reply (nil if none came within 3 s).
@@ -89,7 +91,8 @@ import ZeroMQ
         let malformed = try ask([[0xFF, 0xFF]])
         #expect(malformed.map { if case .failure(let e) = $0.result { e.code == .badRequest } else { false } } == true)
         let twoFrames = try ask([lookup([1]), [0]])
-        #expect(twoFrames.map { if case .failure(let e) = $0.result { e.message.contains("expected 1 body frame") } else { false } } == true)
+        #expect(
+            twoFrames.map { if case .failure(let e) = $0.result { e.message.contains("expected 1 body frame") } else { false } } == true)
         let unknown = try ask([lookup([1, 500, -1])])
         #expect(unknown.map { if case .failure(let e) = $0.result { e.code == .notFound && e.ids == [-1, 500] } else { false } } == true)
         let late = try ask([lookup([1], deadline: .after(milliseconds: -1))])

@@ -21,7 +21,8 @@ import ZeroMQ
         for seed in 0..<8 {
             let history = Fixtures.randomIDs(count: 20 + seed * 17, below: 3_000, seed: UInt64(seed))
             let candidates = Fixtures.randomIDs(count: 400, below: 3_000, seed: UInt64(seed) + 50)
-            let request = RecommendRequest(header: RequestHeader(requestID: 0, deadline: nil), userID: "user-\(seed)", history: history, candidates: candidates, k: 20)
+            let request = RecommendRequest(
+                header: RequestHeader(requestID: 0, deadline: nil), userID: "user-\(seed)", history: history, candidates: candidates, k: 20)
             let reply = try client.recommend(request, timeoutMilliseconds: 5_000)
             try #require(reply.error == nil, "\(reply.error!)\n\(cluster.logs())")
             let expected = reference.recommend(history: history, candidates: candidates, k: 20, workspace: workspace)
@@ -34,7 +35,8 @@ import ZeroMQ
         }
 
         // "All items": every id 0..<3000 scored across both scorers.
-        let all = RecommendRequest(header: RequestHeader(requestID: 0, deadline: nil), userID: "all", history: [5, 6, 7], allItems: true, k: 5)
+        let all = RecommendRequest(
+            header: RequestHeader(requestID: 0, deadline: nil), userID: "all", history: [5, 6, 7], allItems: true, k: 5)
         let allReply = try client.recommend(all, timeoutMilliseconds: 5_000)
         let allExpected = reference.recommend(history: [5, 6, 7], candidates: Array(0..<3_000), k: 5, workspace: workspace)
         #expect(allReply.ranked.items == allExpected.map(\.id))
@@ -48,7 +50,9 @@ import ZeroMQ
         var sent = 0
         while Date() < until {
             let history = Fixtures.randomIDs(count: 30, below: 3_000, seed: UInt64(1_000 + sent))
-            let request = RecommendRequest(header: RequestHeader(requestID: 0, deadline: nil), userID: "after-kill-\(sent)", history: history, candidates: Array(0..<400), k: 10)
+            let request = RecommendRequest(
+                header: RequestHeader(requestID: 0, deadline: nil), userID: "after-kill-\(sent)", history: history,
+                candidates: Array(0..<400), k: 10)
             sent += 1
             let reply = try client.recommend(request, timeoutMilliseconds: 5_000)
             if let error = reply.error { failures.append("\(error)") }

@@ -16,7 +16,8 @@ public final class ServiceCluster {
     private var processes: [String: Process] = [:]
 
     public init(model: ModelFile, scorers: Int, gatewayArguments: [String] = []) throws {
-        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("recserve-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "recserve-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         modelPath = logDirectory.appendingPathComponent("model.safetensors").path
         try model.save(path: modelPath)

@@ -35,7 +35,9 @@ import Wire
             #expect(try score.encoded().withUnsafeBytes { try ScoreRequest(decoding: $0) } == score)
         }
         let scored = ScoreReply(
-            requestID: 1, result: .success(ScoredSlice(ranked: RankedItems(items: [1], scores: [2]), modelVersion: "v9", computeMicros: 3, rowCacheMisses: 4)))
+            requestID: 1,
+            result: .success(
+                ScoredSlice(ranked: RankedItems(items: [1], scores: [2]), modelVersion: "v9", computeMicros: 3, rowCacheMisses: 4)))
         #expect(try scored.encoded().withUnsafeBytes { try ScoreReply(decoding: $0) } == scored)
     }
 
