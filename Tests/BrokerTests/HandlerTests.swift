@@ -14,23 +14,55 @@ import ZeroMQ
 @Suite(.serialized) struct HandlerTests {
     static let model = Fixtures.randomModel(items: 300, dim: 16, heads: 2, layers: 2, maxHistory: 20, seed: 8)
 
-    /// Runs an embedding-server loop on its own thread for the duration of `body`.
-    static func withEmbeddingServer(_ body: (String, ZMQContext) throws -> Void) throws {
+    /// Runs `shards` embedding-server loops, each on its own thread, for the duration of `body`,
+    /// which gets their endpoints in shard order.
+    static func withEmbeddingServers(shards: Int, _ body: ([String], ZMQContext) throws -> Void) throws {
         let context = ZMQContext()
-        let endpoint = "tcp://127.0.0.1:\(try FreePorts.take(1)[0])"
-        var configuration = EmbeddingServerConfiguration(modelPath: "")
-        configuration.bind = endpoint
-        let shard = EmbeddingShard(table: model.itemTable!, shard: 0, shards: 1, modelVersion: model.config.version)
-        let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
+        let endpoints = try FreePorts.take(shards).map { "tcp://127.0.0.1:\($0)" }
         let stop = StopFlag()
-        let thread = Thread { try? server.run(context: context, stop: stop) }
-        thread.start()
+        var threads: [Thread] = []
+        for (index, endpoint) in endpoints.enumerated() {
+            var configuration = EmbeddingServerConfiguration(modelPath: "")
+            configuration.bind = endpoint
+            let shard = EmbeddingShard(table: model.itemTable!, shard: index, shards: shards, modelVersion: model.config.version)
+            let server = EmbeddingServer(
+                handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration,
+                logger: .init(label: "test"))
+            let thread = Thread { try? server.run(context: context, stop: stop) }
+            thread.start()
+            threads.append(thread)
+        }
         defer {
             stop.stop()
-            while !thread.isFinished { usleep(1_000) }
+            for thread in threads { while !thread.isFinished { usleep(1_000) } }
         }
-        try body(endpoint, context)
+        try body(endpoints, context)
+    }
+
+    static func withEmbeddingServer(_ body: (String, ZMQContext) throws -> Void) throws {
+        try withEmbeddingServers(shards: 1) { try body($0[0], $1) }
+    }
+
+    @Test func shardedLookupsRouteByIdAndReassembleInOrder() throws {
+        try Self.withEmbeddingServers(shards: 3) { endpoints, context in
+            let client = try EmbeddingClient(context: context, endpoints: endpoints)
+            let ids: [Int64] = [299, 0, 1, 2, 3, 150, 0, 299, 7]
+            guard case .success(let rows) = client.lookup(ids, deadline: .after(milliseconds: 3_000)) else {
+                Issue.record("sharded lookup failed")
+                return
+            }
+            let table = Self.model.itemTable!
+            let expected = ids.flatMap { Array(UnsafeBufferPointer(start: table.row(Int($0)), count: 16)) }
+            #expect(rows == expected)
+            // Each shard holds only its third of the table.
+            let shard = EmbeddingShard(table: table, shard: 1, shards: 3, modelVersion: "v")
+            #expect(shard.ownedRows == 100 && shard.owns(1) && !shard.owns(3))
+            guard case .failure(let error) = client.lookup([4, 300, 301], deadline: nil) else {
+                Issue.record("unknown ids were not reported")
+                return
+            }
+            #expect(error.code == .notFound)
+        }
     }
 
     static func error(_ bytes: [UInt8]) -> ServiceError? {
