@@ -1,0 +1,10 @@
+import ServiceRuntime
+
+extension WorkerConfiguration {
+    /// The configuration a replica's command-line flags describe.
+    public init(service: String, options: ReplicaOptions) {
+        self.init(brokerEndpoint: Endpoint.normalize(options.gateway), service: service)
+        threads = max(1, options.threads)
+        heartbeatMilliseconds = options.heartbeatMs
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// Flags shared by the replicas that register with the gateway (history-encoder, scorer).
+public struct ReplicaOptions: ParsableArguments {
+    @Option(help: "Model file (safetensors); only its dense weights are loaded.")
+    public var model: String
+    @Option(help: "The gateway's worker endpoint to register with.")
+    public var gateway = "tcp://127.0.0.1:5556"
+    @Option(help: "Embedding-server endpoints, one per shard, comma-separated, in shard order.")
+    public var embedding = "tcp://127.0.0.1:5560"
+    @Option(help: "Compute threads (requests handled at once; also the credits announced to the broker).")
+    public var threads = 1
+    @Option(help: "Heartbeat interval in milliseconds (must match the gateway's).")
+    public var heartbeatMs: Int64 = 250
+    @OptionGroup public var service: ServiceOptions
+
+    public init() {}
+
+    public var embeddingEndpoints: [String] { Endpoint.list(embedding) }
+}
