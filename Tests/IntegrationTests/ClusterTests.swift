@@ -14,7 +14,7 @@ import ZeroMQ
     @Test func topKMatchesInProcessModelAndSurvivesAScorerKill() throws {
         let cluster = try ServiceCluster(model: Self.model, scorers: 2)
         let client = try GatewayClient(context: ZMQContext(), endpoint: cluster.gateway)
-        try #require(client.waitUntilServing(), "cluster did not start:\n\(cluster.logs())")
+        try #require(client.waitUntilServing(scorers: 2), "cluster did not start:\n\(cluster.logs())")
         let reference = LocalRecommender(file: Self.model)
         let workspace = Workspace()
 
