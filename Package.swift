@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "recctl",
             dependencies: [
-                "Client", "Model", "Wire", "COpenBLAS",
+                "Client", "Model", "Wire", "COpenBLAS", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -7,9 +7,12 @@ import ZeroMQ
 
 @main
 struct EmbeddingServerCommand: AsyncParsableCommand {
+    static func main() async { await mainWithEnvironment() }
+
     static let configuration = CommandConfiguration(
         commandName: "embedding-server",
-        abstract: "RecServe's embedding-parameter server: answers batched item-row lookups for one shard.")
+        abstract: "RecServe's embedding-parameter server: answers batched item-row lookups for one shard.",
+        discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
 
     @Option(help: "Model file (safetensors) whose item table to serve.")
     var model: String

@@ -7,9 +7,12 @@ import ZeroMQ
 
 @main
 struct GatewayCommand: AsyncParsableCommand {
+    static func main() async { await mainWithEnvironment() }
+
     static let configuration = CommandConfiguration(
         commandName: "gateway",
-        abstract: "RecServe's gateway: the client endpoint, and the broker that encoder and scorer replicas register with.")
+        abstract: "RecServe's gateway: the client endpoint, and the broker that encoder and scorer replicas register with.",
+        discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
 
     @Option(help: "Client endpoint to listen on.")
     var bind = "tcp://127.0.0.1:5555"

@@ -9,11 +9,12 @@ import ZeroMQ
 
 @main
 struct HistoryEncoderCommand: AsyncParsableCommand {
+    static func main() async { await mainWithEnvironment() }
+
     static let configuration = CommandConfiguration(
         commandName: "history-encoder",
-        abstract:
-            "RecServe's history encoder: runs the transformer over a user's history once and returns every layer's keys and values."
-    )
+        abstract: "RecServe's history encoder: runs the transformer over a user's history once and returns every layer's keys and values.",
+        discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
 
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "Encoded histories kept in the LRU cache.")

@@ -9,9 +9,12 @@ import ZeroMQ
 
 @main
 struct ScorerCommand: AsyncParsableCommand {
+    static func main() async { await mainWithEnvironment() }
+
     static let configuration = CommandConfiguration(
         commandName: "scorer",
-        abstract: "RecServe's candidate scorer: scores candidate slices against an encoded history; stateless, scale it out.")
+        abstract: "RecServe's candidate scorer: scores candidate slices against an encoded history; stateless, scale it out.",
+        discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
 
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "Hot item rows cached per compute thread.")

@@ -14,6 +14,7 @@ struct BrokerConnection {
     private(set) var socket: Socket!
     private var brokerExpiresAt: Int64 = 0
     private var nextHeartbeatAt: Int64 = 0
+    private var nextHealthWriteAt: Int64 = 0
 
     enum Outcome: Equatable {
         case request(tag: UInt64, payload: Frame)
@@ -61,7 +62,12 @@ struct BrokerConnection {
 
     /// Interprets one message from the broker.
     mutating func received(_ frames: [Frame]) -> Outcome {
-        brokerExpiresAt = Self.nowMilliseconds() + configuration.heartbeatMilliseconds * configuration.liveness
+        let now = Self.nowMilliseconds()
+        brokerExpiresAt = now + configuration.heartbeatMilliseconds * configuration.liveness
+        if let path = configuration.healthFile, now >= nextHealthWriteAt {
+            HealthFile.touch(path)
+            nextHealthWriteAt = now + 1_000
+        }
         guard frames.count >= 2, frames[0].bytes == WorkerProtocol.header, frames[1].count == 1,
             let command = WorkerProtocol.Command(rawValue: frames[1].bytes[0])
         else {
@@ -92,5 +98,25 @@ struct BrokerConnection {
             nextHeartbeatAt = now + configuration.heartbeatMilliseconds
         }
         return .none
+    }
+}
+
+/// A file whose modification time is the last moment a replica heard from its broker.
+public enum HealthFile {
+    static func touch(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return }
+        close(fd)
+        utimensat(AT_FDCWD, path, nil, 0)
+    }
+
+    /// Milliseconds since the file was last touched; nil when it does not exist.
+    public static func ageMilliseconds(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let modified = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000 - modified
     }
 }

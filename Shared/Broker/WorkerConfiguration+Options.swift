@@ -6,5 +6,6 @@ extension WorkerConfiguration {
         self.init(brokerEndpoint: Endpoint.normalize(options.gateway), service: service)
         threads = max(1, options.threads)
         heartbeatMilliseconds = options.heartbeatMs
+        healthFile = options.healthFile
     }
 }

@@ -8,6 +8,9 @@ public struct WorkerConfiguration: Sendable {
     public var heartbeatMilliseconds: Int64 = 250
     /// Heartbeats from the broker missed before reconnecting.
     public var liveness: Int64 = 4
+    /// Rewritten on every message from the broker, so its age says whether this replica is
+    /// registered with a live gateway.
+    public var healthFile: String?
 
     public init(brokerEndpoint: String, service: String) {
         self.brokerEndpoint = brokerEndpoint

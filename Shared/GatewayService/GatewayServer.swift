@@ -30,6 +30,7 @@ public final class GatewayServer: Sendable {
         var coordinator = GatewayCoordinator(configuration: configuration, logger: logger)
         var poller = Poller([clients, workers])
         let tickMilliseconds = Int(min(configuration.broker.heartbeatMilliseconds, 10))
+        var replicaCounts: [String: Int] = [:]
         while !stop.isStopped {
             let ready = try poller.poll(timeoutMilliseconds: tickMilliseconds)
             var actions: [GatewayAction] = []
@@ -46,8 +47,20 @@ public final class GatewayServer: Sendable {
             }
             actions += coordinator.tick(now: Self.now())
             perform(actions, clients: clients, workers: workers, coordinator: &coordinator)
+            logReplicaChanges(coordinator, &replicaCounts)
         }
         logger.info("gateway stopped", metadata: ["abandoned-requests": "\(coordinator.pendingRequests)"])
+    }
+
+    /// One line per change in a service's live replica count (operators and the deploy test read it).
+    private func logReplicaChanges(_ coordinator: GatewayCoordinator, _ counts: inout [String: Int]) {
+        for service in [configuration.encoderService, configuration.scorerService] {
+            let live = coordinator.liveWorkers(service: service)
+            if counts[service] != live {
+                counts[service] = live
+                logger.notice("live replicas changed", metadata: ["service": "\(service)", "replicas": "\(live)"])
+            }
+        }
     }
 
     static func now() -> Int64 { Int64(MonotonicClock.nanoseconds() / 1_000_000) }

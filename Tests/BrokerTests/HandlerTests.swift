@@ -134,3 +134,12 @@ extension Result where Success == EncodedHistory, Failure == ServiceError {
         if case .failure(let error) = self { error.code } else { nil }
     }
 }
+
+@Suite struct EnvironmentArgumentsTests {
+    @Test func environmentFillsFlagsTheCommandLineDidNotGive() {
+        let merged = EnvironmentArguments.merged(
+            arguments: ["--model", "m.safetensors", "--threads=2"],
+            environment: ["RECSERVE_CACHE_ROWS": "5000", "RECSERVE_THREADS": "8", "RECSERVE_MODEL": "other", "HOME": "/root"])
+        #expect(merged == ["--model", "m.safetensors", "--threads=2", "--cache-rows", "5000"])
+    }
+}
