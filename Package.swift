@@ -45,6 +45,8 @@ let package = Package(
             path: "Shared/Model"
         ),
         .target(name: "Caching", path: "Shared/Caching"),
+        .target(name: "Dataset", path: "Shared/Dataset"),
+        .target(name: "Evaluation", dependencies: ["Dataset", "Model"], path: "Shared/Evaluation"),
         .target(
             name: "ServiceRuntime",
             dependencies: [
@@ -123,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "recctl",
             dependencies: [
-                "Client", "Model", "Wire", "COpenBLAS", "Broker",
+                "Client", "Model", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -137,6 +139,8 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(
+            name: "DatasetTests", dependencies: ["Dataset", "Evaluation", "Model", "TestSupport"], path: "Tests/DatasetTests"),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", "ZeroMQ", "TestSupport"],

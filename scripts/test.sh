@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/fetch-movielens.sh
 echo "== swift format lint"
 lint=$(swift format lint -r Services Shared Tests 2>&1 || true)
 if [ -n "$lint" ]; then echo "$lint"; echo "swift format lint failed: run 'swift format format -i -r Services Shared Tests'"; exit 1; fi
