@@ -3,6 +3,7 @@ import EmbeddingService
 import Logging
 import Model
 import ServiceRuntime
+import Wire
 import ZeroMQ
 
 @main
@@ -22,6 +23,8 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     var shard = 0
     @Option(help: "Number of shards the id space is split into.")
     var shards = 1
+    @Option(help: "How often to check the model file for a new version, in milliseconds (0: never).")
+    var reloadIntervalMs = 2_000
     @OptionGroup var options: ServiceOptions
 
     func validate() throws {
@@ -35,15 +38,27 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "embedding-server")
         let file = try ModelFile.load(path: model, itemTable: true, dense: false)
+        let (shard, shards) = (self.shard, self.shards)
         let table = EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
+        let tables = VersionRegistry(version: file.config.version, value: table)
         var configuration = EmbeddingServerConfiguration(modelPath: model)
         configuration.bind = Endpoint.normalize(bind)
         (configuration.shard, configuration.shards) = (shard, shards)
         let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shard: table, limits: configuration.limits), configuration: configuration,
+            handler: EmbeddingRequestHandler(shards: tables, limits: configuration.limits), configuration: configuration,
             logger: logger)
         let context = ZMQContext()
-        try await ServiceMain.run(
-            [BlockingLoopService(name: "embedding-server") { try server.run(context: context, stop: $0) }], logger: logger)
+        let reload = ModelReload.service(
+            path: model, intervalMilliseconds: reloadIntervalMs, logger: logger,
+            load: { path in
+                let file = try ModelFile.load(path: path, itemTable: true, dense: false)
+                return (
+                    file.config.version,
+                    EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
+                )
+            },
+            install: { tables.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
+        let loop = BlockingLoopService(name: "embedding-server") { try server.run(context: context, stop: $0) }
+        try await ServiceMain.run([loop] + [reload].compactMap { $0 }, logger: logger)
     }
 }

@@ -5,6 +5,7 @@ import EncoderService
 import Logging
 import Model
 import ServiceRuntime
+import Wire
 import ZeroMQ
 
 @main
@@ -19,14 +20,27 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "Encoded histories kept in the LRU cache.")
     var cacheEntries = 4_096
+    @Option(
+        help:
+            "How long a newly loaded model version is held before new requests use it, in milliseconds (lets the other tiers load it first)."
+    )
+    var activationDelayMs: Int64 = 5_000
 
     func run() async throws {
         Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: replica.service.logLevel)
         let logger = Logger(label: "history-encoder")
         let file = try ModelFile.load(path: replica.model)
-        let model = SequenceModel(file: file)
+        let models = VersionRegistry(
+            version: file.config.version, value: SequenceModel(file: file), activationDelayMilliseconds: activationDelayMs)
         logger.info("model loaded", metadata: ["model": "\(file.config)"])
+        let reload = ModelReload.service(
+            path: replica.model, intervalMilliseconds: replica.reloadIntervalMs, logger: logger,
+            load: { path in
+                let file = try ModelFile.load(path: path)
+                return (file.config.version, SequenceModel(file: file))
+            },
+            install: { models.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
         let context = ZMQContext()
         let shards = replica.embeddingEndpoints
         let cache = EncodingCache(capacity: cacheEntries)
@@ -35,8 +49,9 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
             configuration: WorkerConfiguration(service: "history-encoder", options: replica), context: context, logger: logger
         ) {
             EncoderHandler(
-                model: model, embeddings: try EmbeddingClient(context: context, endpoints: shards), cache: cache, limits: limits)
+                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards), cache: cache, limits: limits)
         }
-        try await ServiceMain.run([BlockingLoopService(name: "history-encoder") { try runtime.run(stop: $0) }], logger: logger)
+        let worker = BlockingLoopService(name: "history-encoder") { try runtime.run(stop: $0) }
+        try await ServiceMain.run([worker] + [reload].compactMap { $0 }, logger: logger)
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import Model
 import ScorerService
 import ServiceRuntime
+import Wire
 import ZeroMQ
 
 @main
@@ -27,8 +28,16 @@ struct ScorerCommand: AsyncParsableCommand {
         ServiceMain.bootstrapLogging(level: replica.service.logLevel)
         let logger = Logger(label: "scorer")
         let file = try ModelFile.load(path: replica.model)
-        let model = SequenceModel(file: file, microBatch: microBatch)
+        let microBatch = self.microBatch
+        let models = VersionRegistry(version: file.config.version, value: SequenceModel(file: file, microBatch: microBatch))
         logger.info("model loaded", metadata: ["model": "\(file.config)"])
+        let reload = ModelReload.service(
+            path: replica.model, intervalMilliseconds: replica.reloadIntervalMs, logger: logger,
+            load: { path in
+                let file = try ModelFile.load(path: path)
+                return (file.config.version, SequenceModel(file: file, microBatch: microBatch))
+            },
+            install: { models.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
         let context = ZMQContext()
         let shards = replica.embeddingEndpoints
         let limits = Limits()
@@ -37,9 +46,10 @@ struct ScorerCommand: AsyncParsableCommand {
             configuration: WorkerConfiguration(service: "scorer", options: replica), context: context, logger: logger
         ) {
             ScorerHandler(
-                model: model, embeddings: try EmbeddingClient(context: context, endpoints: shards), limits: limits,
+                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards), limits: limits,
                 cacheRows: cacheRows)
         }
-        try await ServiceMain.run([BlockingLoopService(name: "scorer") { try runtime.run(stop: $0) }], logger: logger)
+        let worker = BlockingLoopService(name: "scorer") { try runtime.run(stop: $0) }
+        try await ServiceMain.run([worker] + [reload].compactMap { $0 }, logger: logger)
     }
 }

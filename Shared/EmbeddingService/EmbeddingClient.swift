@@ -27,7 +27,7 @@ public final class EmbeddingClient {
     public var shardCount: Int { sockets.count }
 
     /// Rows for `ids` (`ids.count x dim`, in order), or the error that stopped the lookup.
-    public func lookup(_ ids: [Int64], deadline: Deadline?) -> Result<[Float], ServiceError> {
+    public func lookup(_ ids: [Int64], version: String = "", deadline: Deadline?) -> Result<[Float], ServiceError> {
         if ids.isEmpty { return .success([]) }
         let unique = Array(Set(ids))
         var perShard = [[Int64]](repeating: [], count: sockets.count)
@@ -40,7 +40,8 @@ public final class EmbeddingClient {
         for (shard, shardIDs) in perShard.enumerated() where !shardIDs.isEmpty {
             let requestID = nextRequestID
             nextRequestID += 1
-            let request = LookupRequest(header: RequestHeader(requestID: requestID, deadline: deadline), ids: shardIDs)
+            let request = LookupRequest(
+                header: RequestHeader(requestID: requestID, deadline: deadline), ids: shardIDs, modelVersion: version)
             do {
                 try sockets[shard].send(parts: [request.encoded()], dontWait: true)
             } catch {

@@ -1,4 +1,5 @@
 import Logging
+import Model
 import ServiceRuntime
 import Wire
 
@@ -7,12 +8,17 @@ import Wire
 /// Kept free of sockets so every failure path is testable directly; it never throws and never
 /// answers with silence.
 public struct EmbeddingRequestHandler: Sendable {
-    public let shard: EmbeddingShard
+    /// The shard's rows for each model version held (current and previous, during a swap).
+    public let shards: VersionRegistry<EmbeddingShard>
     public let limits: Limits
 
-    public init(shard: EmbeddingShard, limits: Limits) {
-        self.shard = shard
+    public init(shards: VersionRegistry<EmbeddingShard>, limits: Limits) {
+        self.shards = shards
         self.limits = limits
+    }
+
+    public init(shard: EmbeddingShard, limits: Limits) {
+        self.init(shards: VersionRegistry(version: shard.modelVersion, value: shard), limits: limits)
     }
 
     public func handle(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
@@ -32,6 +38,10 @@ public struct EmbeddingRequestHandler: Sendable {
             return failure(
                 request.header.requestID,
                 .badRequest("\(request.ids.count) ids exceed the \(limits.maxLookupIDs)-id limit per lookup"))
+        }
+        let version = request.modelVersion.isEmpty ? shards.newest.version : request.modelVersion
+        guard let shard = shards.entry(version)?.value else {
+            return failure(request.header.requestID, .versionUnavailable(version, held: shards.versions))
         }
         let result = shard.lookup(request.ids).map {
             EmbeddingRows(modelVersion: shard.modelVersion, dim: shard.dim, rows: $0)

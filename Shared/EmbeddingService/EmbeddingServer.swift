@@ -38,7 +38,7 @@ public final class EmbeddingServer: Sendable {
             "embedding-server listening",
             metadata: [
                 "endpoint": "\(socket.lastEndpoint)", "shard": "\(configuration.shard)/\(configuration.shards)",
-                "rows": "\(handler.shard.ownedRows)", "version": "\(handler.shard.modelVersion)",
+                "rows": "\(handler.shards.newest.value.ownedRows)", "version": "\(handler.shards.newest.version)",
             ])
         var poller = Poller([socket])
         while !stop.isStopped {

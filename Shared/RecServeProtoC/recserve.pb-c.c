@@ -1461,7 +1461,7 @@ const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor =
   (ProtobufCMessageInit) recserve__v1__score_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descriptors[3] =
 {
   {
     "header",
@@ -1487,15 +1487,28 @@ static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descri
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "model_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__LookupRequest, model_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__lookup_request__field_indices_by_name[] = {
   0,   /* field[0] = header */
   1,   /* field[1] = ids */
+  2,   /* field[2] = model_version */
 };
 static const ProtobufCIntRange recserve__v1__lookup_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor =
 {
@@ -1505,7 +1518,7 @@ const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor =
   "Recserve__V1__LookupRequest",
   "recserve.v1",
   sizeof(Recserve__V1__LookupRequest),
-  2,
+  3,
   recserve__v1__lookup_request__field_descriptors,
   recserve__v1__lookup_request__field_indices_by_name,
   1,  recserve__v1__lookup_request__number_ranges,
@@ -1615,7 +1628,7 @@ const ProtobufCMessageDescriptor recserve__v1__lookup_reply__descriptor =
   (ProtobufCMessageInit) recserve__v1__lookup_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue recserve__v1__error_code__enum_values_by_number[7] =
+static const ProtobufCEnumValue recserve__v1__error_code__enum_values_by_number[8] =
 {
   { "ERROR_CODE_UNSPECIFIED", "RECSERVE__V1__ERROR_CODE__ERROR_CODE_UNSPECIFIED", 0 },
   { "BAD_REQUEST", "RECSERVE__V1__ERROR_CODE__BAD_REQUEST", 1 },
@@ -1624,16 +1637,18 @@ static const ProtobufCEnumValue recserve__v1__error_code__enum_values_by_number[
   { "DEADLINE_EXCEEDED", "RECSERVE__V1__ERROR_CODE__DEADLINE_EXCEEDED", 4 },
   { "UNAVAILABLE", "RECSERVE__V1__ERROR_CODE__UNAVAILABLE", 5 },
   { "INTERNAL", "RECSERVE__V1__ERROR_CODE__INTERNAL", 6 },
+  { "MODEL_VERSION_UNAVAILABLE", "RECSERVE__V1__ERROR_CODE__MODEL_VERSION_UNAVAILABLE", 7 },
 };
 static const ProtobufCIntRange recserve__v1__error_code__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex recserve__v1__error_code__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex recserve__v1__error_code__enum_values_by_name[8] =
 {
   { "BAD_REQUEST", 1 },
   { "DEADLINE_EXCEEDED", 4 },
   { "ERROR_CODE_UNSPECIFIED", 0 },
   { "INTERNAL", 6 },
+  { "MODEL_VERSION_UNAVAILABLE", 7 },
   { "NOT_FOUND", 2 },
   { "OVERLOADED", 3 },
   { "UNAVAILABLE", 5 },
@@ -1645,9 +1660,9 @@ const ProtobufCEnumDescriptor recserve__v1__error_code__descriptor =
   "ErrorCode",
   "Recserve__V1__ErrorCode",
   "recserve.v1",
-  7,
+  8,
   recserve__v1__error_code__enum_values_by_number,
-  7,
+  8,
   recserve__v1__error_code__enum_values_by_name,
   1,
   recserve__v1__error_code__value_ranges,

@@ -21,7 +21,8 @@ final class RowCache {
     /// Writes rows for `ids` into `out` (`ids.count x dim`), fetching misses in one batch.
     /// Returns the number of misses.
     func gather(
-        _ ids: ArraySlice<Int64>, into out: UnsafeMutablePointer<Float>, embeddings: EmbeddingClient, deadline: Deadline?
+        _ ids: ArraySlice<Int64>, into out: UnsafeMutablePointer<Float>, embeddings: EmbeddingClient, version: String,
+        deadline: Deadline?
     ) -> Result<Int, ServiceError> {
         // Each missing id once, with every position that wants it (candidate lists may repeat ids).
         var wanted: [Int64: [Int]] = [:]
@@ -35,7 +36,7 @@ final class RowCache {
         guard !wanted.isEmpty else { return .success(0) }
         let missing = Array(wanted.keys)
         let fetched: [Float]
-        switch embeddings.lookup(missing, deadline: deadline) {
+        switch embeddings.lookup(missing, version: version, deadline: deadline) {
         case .failure(let error): return .failure(error)
         case .success(let rows): fetched = rows
         }

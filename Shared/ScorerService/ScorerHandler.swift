@@ -7,20 +7,39 @@ import Wire
 /// The scorer's request handler: candidate rows (through the row cache), candidate tokens through
 /// the blocks against the shipped history keys/values, top-k of the slice.
 public final class ScorerHandler: RequestHandler {
-    let model: SequenceModel
+    /// Every version held: a slice is scored by the version its history was encoded with.
+    let models: VersionRegistry<SequenceModel>
     let embeddings: EmbeddingClient
     let limits: Limits
-    let rowCache: RowCache
+    let cacheRows: Int
+    /// Hot rows per model version (rows differ between versions).
+    private var rowCaches: [String: RowCache] = [:]
     /// Candidates whose rows are gathered at once; bounds memory for "all items" slices.
     let chunk: Int
     private let workspace = Workspace()
 
-    public init(model: SequenceModel, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
-        self.model = model
+    public convenience init(model: SequenceModel, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
+        self.init(
+            models: VersionRegistry(version: model.config.version, value: model), embeddings: embeddings, limits: limits,
+            cacheRows: cacheRows, chunk: chunk)
+    }
+
+    public init(models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
+        self.models = models
         self.embeddings = embeddings
         self.limits = limits
-        rowCache = RowCache(capacity: cacheRows, dim: model.config.dim)
+        self.cacheRows = cacheRows
         self.chunk = chunk
+    }
+
+    /// The row cache for `version`, dropping caches of versions no longer held.
+    private func rowCache(for version: String, dim: Int) -> RowCache {
+        if let cache = rowCaches[version] { return cache }
+        let held = Set(models.versions)
+        rowCaches = rowCaches.filter { held.contains($0.key) }
+        let cache = RowCache(capacity: cacheRows, dim: dim)
+        rowCaches[version] = cache
+        return cache
     }
 
     public func handle(_ payload: UnsafeRawBufferPointer) -> [UInt8] {
@@ -35,7 +54,11 @@ public final class ScorerHandler: RequestHandler {
             return failure(0, error.asServiceError)
         }
         let id = request.header.requestID
-        if let problem = validate(request) { return failure(id, problem) }
+        guard let model = models.entry(request.history.modelVersion)?.value else {
+            return failure(id, .versionUnavailable(request.history.modelVersion, held: models.versions))
+        }
+        if let problem = validate(request, model: model) { return failure(id, problem) }
+        let rowCache = rowCache(for: model.config.version, dim: model.config.dim)
         let ids: [Int64]
         switch request.candidates {
         case .ids(let list): ids = list
@@ -52,7 +75,9 @@ public final class ScorerHandler: RequestHandler {
         while start < ids.count {
             let end = min(start + chunk, ids.count)
             let gathered = rows.withUnsafeMutableBufferPointer {
-                rowCache.gather(ids[start..<end], into: $0.baseAddress!, embeddings: embeddings, deadline: request.header.deadline)
+                rowCache.gather(
+                    ids[start..<end], into: $0.baseAddress!, embeddings: embeddings, version: model.config.version,
+                    deadline: request.header.deadline)
             }
             switch gathered {
             case .failure(let error): return failure(id, error)
@@ -75,7 +100,7 @@ public final class ScorerHandler: RequestHandler {
     }
 
     /// Everything that makes a request unservable, checked before any work.
-    func validate(_ request: ScoreRequest) -> ServiceError? {
+    func validate(_ request: ScoreRequest, model: SequenceModel) -> ServiceError? {
         let config = model.config
         if let deadline = request.header.deadline, deadline.hasPassed {
             return .deadlineExceeded("deadline passed before the candidates were scored")
@@ -84,10 +109,6 @@ public final class ScorerHandler: RequestHandler {
             return .badRequest("k must be in 1...\(limits.maxK), got \(request.k)")
         }
         let history = request.history
-        guard history.modelVersion == config.version else {
-            return .unavailable(
-                "history was encoded by model \(history.modelVersion) but this scorer serves \(config.version)")
-        }
         guard history.layers == config.layers, history.dim == config.dim, history.length >= 1,
             history.length <= config.maxHistory
         else {

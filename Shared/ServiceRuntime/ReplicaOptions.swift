@@ -12,6 +12,8 @@ public struct ReplicaOptions: ParsableArguments {
     public var threads = 1
     @Option(help: "Heartbeat interval in milliseconds (must match the gateway's).")
     public var heartbeatMs: Int64 = 250
+    @Option(help: "How often to check the model file for a new version, in milliseconds (0: never).")
+    public var reloadIntervalMs = 2_000
     @Option(help: "File touched while registered with a live broker (for container health checks; `recctl health --file`).")
     public var healthFile: String?
     @OptionGroup public var service: ServiceOptions

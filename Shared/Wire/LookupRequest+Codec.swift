@@ -8,6 +8,7 @@ extension LookupRequest {
         message.header = ProtoWrite.header(header, in: arena)
         message.n_ids = ids.count
         message.ids = arena.copy(ids)
+        message.model_version = arena.cString(modelVersion)
         return ProtoWrite.pack(
             &message, size: recserve__v1__lookup_request__get_packed_size, pack: recserve__v1__lookup_request__pack)
     }
@@ -17,7 +18,9 @@ extension LookupRequest {
             bytes, type: "LookupRequest", unpack: recserve__v1__lookup_request__unpack,
             free: recserve__v1__lookup_request__free_unpacked
         ) { message in
-            LookupRequest(header: ProtoRead.header(message.header), ids: ProtoRead.array(message.ids, message.n_ids))
+            LookupRequest(
+                header: ProtoRead.header(message.header), ids: ProtoRead.array(message.ids, message.n_ids),
+                modelVersion: ProtoRead.string(message.model_version))
         }
     }
 }

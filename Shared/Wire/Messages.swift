@@ -195,10 +195,13 @@ public struct ScoreReply: Sendable, Equatable {
 public struct LookupRequest: Sendable, Equatable {
     public var header: RequestHeader
     public var ids: [Int64]
+    /// Empty: the server's current version.
+    public var modelVersion: String
 
-    public init(header: RequestHeader, ids: [Int64]) {
+    public init(header: RequestHeader, ids: [Int64], modelVersion: String = "") {
         self.header = header
         self.ids = ids
+        self.modelVersion = modelVersion
     }
 }
 

@@ -10,6 +10,7 @@ public struct ServiceError: Error, Equatable, Sendable, CustomStringConvertible 
         case deadlineExceeded = 4
         case unavailable = 5
         case `internal` = 6
+        case modelVersionUnavailable = 7
 
         public var name: String {
             switch self {
@@ -19,6 +20,7 @@ public struct ServiceError: Error, Equatable, Sendable, CustomStringConvertible 
             case .deadlineExceeded: "DEADLINE_EXCEEDED"
             case .unavailable: "UNAVAILABLE"
             case .internal: "INTERNAL"
+            case .modelVersionUnavailable: "MODEL_VERSION_UNAVAILABLE"
             }
         }
     }
@@ -40,6 +42,10 @@ public struct ServiceError: Error, Equatable, Sendable, CustomStringConvertible 
     public static func deadlineExceeded(_ message: String) -> ServiceError { .init(.deadlineExceeded, message) }
     public static func unavailable(_ message: String) -> ServiceError { .init(.unavailable, message) }
     public static func `internal`(_ message: String) -> ServiceError { .init(.internal, message) }
+
+    public static func versionUnavailable(_ version: String, held: [String]) -> ServiceError {
+        .init(.modelVersionUnavailable, "model version \(version) is not loaded here (holding: \(held.joined(separator: ", ")))")
+    }
 
     /// Unknown item ids, naming up to 20 of them in the message (all are in `ids`).
     public static func unknownItems(_ ids: [Int64], itemCount: Int) -> ServiceError {

@@ -117,7 +117,7 @@ import ZeroMQ
             #expect(Self.error(score(.ids([1]), deadline: .after(milliseconds: -1)))?.code == .deadlineExceeded)
             var other = history
             other.modelVersion = "someone-else"
-            #expect(Self.error(score(.ids([1]), history: other))?.code == .unavailable)
+            #expect(Self.error(score(.ids([1]), history: other))?.code == .modelVersionUnavailable)
             // Duplicates and more candidates than the 50-row cache: still exactly the model's scores.
             let ids: [Int64] = Array(0..<120) + [5, 5, 7]
             let reply = try score(.ids(ids), k: 200).withUnsafeBytes { try ScoreReply(decoding: $0) }

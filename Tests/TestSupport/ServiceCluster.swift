@@ -15,7 +15,11 @@ public final class ServiceCluster {
     private let logDirectory: URL
     private var processes: [String: Process] = [:]
 
-    public init(model: ModelFile, scorers: Int, gatewayArguments: [String] = []) throws {
+    /// `replicaArguments` go to the encoder and scorers, `embeddingArguments` to the embedding-server.
+    public init(
+        model: ModelFile, scorers: Int, gatewayArguments: [String] = [], replicaArguments: [String] = [],
+        encoderArguments: [String] = [], embeddingArguments: [String] = []
+    ) throws {
         logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "recserve-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
@@ -26,11 +30,15 @@ public final class ServiceCluster {
         workers = "tcp://127.0.0.1:\(ports[1])"
         embedding = "tcp://127.0.0.1:\(ports[2])"
         let quiet = ["--log-level", "warning"]
-        try start("embedding-server", ["--model", modelPath, "--bind", embedding] + quiet)
+        try start("embedding-server", ["--model", modelPath, "--bind", embedding] + embeddingArguments + quiet)
         try start("gateway", ["--bind", gateway, "--workers-bind", workers] + gatewayArguments + quiet)
-        try start("history-encoder", ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + quiet)
+        try start(
+            "history-encoder",
+            ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + replicaArguments + encoderArguments + quiet)
         for index in 0..<scorers {
-            try start("scorer", name: "scorer-\(index)", ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + quiet)
+            try start(
+                "scorer", name: "scorer-\(index)",
+                ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + replicaArguments + quiet)
         }
     }
 

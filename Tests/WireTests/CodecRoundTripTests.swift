@@ -42,7 +42,7 @@ import Wire
     }
 
     @Test func lookupMessages() throws {
-        let request = LookupRequest(header: Self.header, ids: [1, 1, 9])
+        let request = LookupRequest(header: Self.header, ids: [1, 1, 9], modelVersion: "v7")
         #expect(try request.encoded().withUnsafeBytes { try LookupRequest(decoding: $0) } == request)
         let reply = LookupReply(requestID: 42, result: .success(EmbeddingRows(modelVersion: "v", dim: 2, rows: [1, 2, 3, 4])))
         #expect(try reply.encoded().withUnsafeBytes { try LookupReply(decoding: $0) } == reply)

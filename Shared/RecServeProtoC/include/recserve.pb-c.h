@@ -39,7 +39,11 @@ typedef enum _Recserve__V1__ErrorCode {
   RECSERVE__V1__ERROR_CODE__OVERLOADED = 3,
   RECSERVE__V1__ERROR_CODE__DEADLINE_EXCEEDED = 4,
   RECSERVE__V1__ERROR_CODE__UNAVAILABLE = 5,
-  RECSERVE__V1__ERROR_CODE__INTERNAL = 6
+  RECSERVE__V1__ERROR_CODE__INTERNAL = 6,
+  /*
+   * The request names a model version this replica does not hold (during a model swap).
+   */
+  RECSERVE__V1__ERROR_CODE__MODEL_VERSION_UNAVAILABLE = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECSERVE__V1__ERROR_CODE)
 } Recserve__V1__ErrorCode;
 typedef enum _Recserve__V1__DType {
@@ -242,10 +246,14 @@ struct  Recserve__V1__LookupRequest
   Recserve__V1__RequestHeader *header;
   size_t n_ids;
   int64_t *ids;
+  /*
+   * Rows of this model version; empty means the server's current version.
+   */
+  char *model_version;
 };
 #define RECSERVE__V1__LOOKUP_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__lookup_request__descriptor) \
-    , NULL, 0,NULL }
+    , NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
