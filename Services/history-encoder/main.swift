@@ -18,8 +18,8 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
         discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
 
     @OptionGroup var replica: ReplicaOptions
-    @Option(help: "Encoded histories kept in the LRU cache.")
-    var cacheEntries = 4_096
+    @Option(help: "Memory for the LRU cache of encoded histories, in MiB (a W1 history takes about 200 KB).")
+    var cacheMegabytes = 256
     @Option(
         help:
             "How long a newly loaded model version is held before new requests use it, in milliseconds (lets the other tiers load it first)."
@@ -43,7 +43,9 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
             install: { models.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
         let context = ZMQContext()
         let shards = replica.embeddingEndpoints
-        let cache = EncodingCache(capacity: cacheEntries)
+        let cache = EncodingCache(
+            megabytes: cacheMegabytes, maxHistory: file.config.maxHistory, layers: file.config.layers, dim: file.config.dim)
+        logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(cache.capacity)"])
         let limits = Limits()
         let runtime = WorkerRuntime(
             configuration: WorkerConfiguration(service: "history-encoder", options: replica), context: context, logger: logger

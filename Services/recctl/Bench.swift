@@ -31,6 +31,13 @@ struct Bench: ParsableCommand {
     var model: String?
     @Option(help: "Per-request deadline in milliseconds.")
     var deadlineMs = 2_000
+    @Option(
+        help:
+            "Open loop at this many requests per second in total (default: closed loop). Latency then counts from each request's scheduled time, so queueing is not hidden."
+    )
+    var rate: Double?
+    @Option(help: "Also report percentiles for every interval of this many seconds.")
+    var intervalSeconds: Double?
     @OptionGroup var workload: WorkloadOptions
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
@@ -40,7 +47,8 @@ struct Bench: ParsableCommand {
         let itemCount = file?.config.itemCount ?? items
         let result = try LoadRun(
             gateway: gateway, concurrency: concurrency, seconds: requests == nil ? seconds : nil, requests: requests,
-            warmup: warmup, deadlineMs: deadlineMs, workload: workload, itemCount: itemCount
+            warmup: warmup, deadlineMs: deadlineMs, workload: workload, itemCount: itemCount, rate: rate,
+            intervalSeconds: intervalSeconds
         ).run()
         let baseline = file.map { InProcessBaseline.measure(file: $0, workload: workload, iterations: 50) }
         let report = BenchReport(
@@ -75,11 +83,20 @@ struct LoadResult {
     var succeeded = 0
     var failures: [String: Int] = [:]
     var elapsedSeconds = 0.0
+    /// Latency per reporting interval (index = interval number), when asked for.
+    var intervals: [Int: Histogram<UInt64>] = [:]
 
     mutating func merge(_ other: LoadResult) {
         latency.add(other.latency)
         succeeded += other.succeeded
         failures.merge(other.failures, uniquingKeysWith: +)
+        for (index, histogram) in other.intervals {
+            intervals[index, default: LoadResult.emptyHistogram].add(histogram)
+        }
+    }
+
+    static var emptyHistogram: Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
     var failed: Int { failures.values.reduce(0, +) }
@@ -95,6 +112,8 @@ struct LoadRun {
     let deadlineMs: Int
     let workload: WorkloadOptions
     let itemCount: Int
+    var rate: Double? = nil
+    var intervalSeconds: Double? = nil
 
     func run() throws -> LoadResult {
         let context = ZMQContext()
@@ -128,10 +147,18 @@ struct LoadRun {
             _ = try? client.recommend(source.next(user: "warmup-\(index)"), timeoutMilliseconds: deadlineMs)
         }
         var sent = 0
+        let began = DispatchTime.now().uptimeNanoseconds
+        // Open loop: this client's share of the rate, on a fixed schedule.
+        let period = rate.map { UInt64(Double(concurrency) / $0 * 1e9) }
         while perClient.map({ sent < $0 }) ?? (Date() < stopAt!) {
             let request = source.next(user: "bench-\(index)-\(sent)")
+            var start = DispatchTime.now().uptimeNanoseconds
+            if let period {
+                let scheduled = began + UInt64(sent) * period + UInt64(index) * period / UInt64(concurrency)
+                if scheduled > start { usleep(UInt32((scheduled - start) / 1_000)) }
+                start = scheduled
+            }
             sent += 1
-            let start = DispatchTime.now().uptimeNanoseconds
             do {
                 let reply = try client.recommend(request, timeoutMilliseconds: deadlineMs)
                 let micros = (DispatchTime.now().uptimeNanoseconds - start) / 1_000
@@ -140,6 +167,10 @@ struct LoadRun {
                 } else {
                     result.succeeded += 1
                     _ = result.latency.record(micros)
+                    if let intervalSeconds {
+                        let interval = Int(Double(start - began) / 1e9 / intervalSeconds)
+                        _ = result.intervals[interval, default: LoadResult.emptyHistogram].record(micros)
+                    }
                 }
             } catch {
                 result.failures["no reply", default: 0] += 1

@@ -18,6 +18,11 @@ struct BenchReport {
                 format: "requests: %d ok, %d failed in %.1f s  →  %.1f QPS", result.succeeded, result.failed, result.elapsedSeconds, qps),
             "latency µs: p50 \(p(50))  p90 \(p(90))  p99 \(p(99))  p99.9 \(p(99.9))  max \(result.latency.max)",
         ]
+        for (index, histogram) in result.intervals.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                "  interval \(index): n \(histogram.totalCount)  p50 \(histogram.valueAtPercentile(50))  p99 \(histogram.valueAtPercentile(99))"
+            )
+        }
         if !result.failures.isEmpty {
             lines.append("failures: " + result.failures.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
@@ -37,6 +42,12 @@ struct BenchReport {
             "seconds": result.elapsedSeconds, "qps": qps,
             "latency_us": ["p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9), "max": result.latency.max],
         ]
+        summary["intervals"] = result.intervals.sorted { $0.key < $1.key }.map { index, histogram in
+            [
+                "interval": index, "n": Int(histogram.totalCount), "p50": histogram.valueAtPercentile(50),
+                "p99": histogram.valueAtPercentile(99),
+            ]
+        }
         if let baselineMicros {
             summary["in_process_p50_us"] = baselineMicros
             summary["gateway_over_in_process"] = Double(p(50)) / baselineMicros

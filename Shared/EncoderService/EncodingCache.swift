@@ -21,6 +21,13 @@ public final class EncodingCache: Sendable {
         lru = Mutex(LRUCache(capacity: max(capacity, 1)))
     }
 
+    /// A cache that fits in `megabytes` even when every entry is a full-length history of the
+    /// largest model held (keys and values, f32, every layer).
+    public convenience init(megabytes: Int, maxHistory: Int, layers: Int, dim: Int) {
+        let entryBytes = 2 * layers * maxHistory * dim * MemoryLayout<Float>.size
+        self.init(capacity: max(1, megabytes * 1_048_576 / entryBytes))
+    }
+
     func get(_ key: Key) -> EncodedHistory? {
         lru.withLock { $0.get(key) }
     }
@@ -28,6 +35,8 @@ public final class EncodingCache: Sendable {
     func set(_ key: Key, _ value: EncodedHistory) {
         lru.withLock { _ = $0.set(key, value) }
     }
+
+    public var capacity: Int { lru.withLock { $0.capacity } }
 
     public var statistics: (hits: Int, misses: Int, entries: Int) {
         lru.withLock { ($0.hits, $0.misses, $0.count) }
