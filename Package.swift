@@ -46,6 +46,7 @@ let package = Package(
         ),
         .target(name: "Caching", path: "Shared/Caching"),
         .target(name: "Dataset", path: "Shared/Dataset"),
+        .target(name: "Training", dependencies: ["Model"], path: "Shared/Training"),
         .target(name: "Evaluation", dependencies: ["Dataset", "Model"], path: "Shared/Evaluation"),
         .target(
             name: "ServiceRuntime",
@@ -139,6 +140,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "TestSupport"], path: "Tests/TrainingTests"),
         .testTarget(
             name: "DatasetTests", dependencies: ["Dataset", "Evaluation", "Model", "TestSupport"], path: "Tests/DatasetTests"),
         .testTarget(

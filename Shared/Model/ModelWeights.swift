@@ -69,6 +69,11 @@ public struct DenseWeights: Sendable {
         (headFC1, headFC1Bias, headFC2, headFC2Bias) = (rest[2], rest[3], rest[4], rest[5])
     }
 
+    /// Every tensor with its file name, in file order (what optimizers iterate over).
+    public func named(_ config: ModelConfig) -> [(name: String, tensor: Tensor)] {
+        zip(Self.layout(config).map(\.name), all).map { (name: $0, tensor: $1) }
+    }
+
     var all: [Tensor] {
         [positions, candidateToken] + layers.flatMap(\.all)
             + [finalNormWeight, finalNormBias, headFC1, headFC1Bias, headFC2, headFC2Bias]

@@ -1,0 +1,157 @@
+import Foundation
+import Model
+
+/// Forward and backward of each layer the model uses, as pure functions over `Matrix`.
+///
+/// Each forward returns what its backward needs; each backward takes the gradient of the loss with
+/// respect to the layer's output and returns the gradients of its inputs and parameters.
+public enum Layers {
+    // MARK: Linear: y = x · W + b
+
+    public struct LinearGradients {
+        public var input: Matrix
+        public var weight: Matrix
+        public var bias: [Float]
+    }
+
+    public static func linear(_ x: Matrix, _ weight: Matrix, _ bias: [Float]) -> Matrix {
+        Matrix.product(x, weight).addingRowVector(bias)
+    }
+
+    public static func linearBackward(_ dy: Matrix, input x: Matrix, weight: Matrix) -> LinearGradients {
+        LinearGradients(
+            input: Matrix.product(dy, weight, transposeB: true), weight: Matrix.product(x, dy, transposeA: true),
+            bias: dy.columnSums())
+    }
+
+    // MARK: LayerNorm (eps 1e-5, as the serving kernel)
+
+    public struct LayerNormCache {
+        var normalized: Matrix
+        var inverseStd: [Float]
+    }
+
+    public static func layerNorm(_ x: Matrix, weight: [Float], bias: [Float]) -> (output: Matrix, cache: LayerNormCache) {
+        var normalized = x
+        var inverseStd = [Float](repeating: 0, count: x.rows)
+        var output = x
+        for r in 0..<x.rows {
+            let row = x.row(r)
+            let mean = row.reduce(0, +) / Float(x.cols)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(x.cols)
+            inverseStd[r] = 1 / (variance + 1e-5).squareRoot()
+            for c in 0..<x.cols {
+                let n = (x[r, c] - mean) * inverseStd[r]
+                normalized[r, c] = n
+                output[r, c] = n * weight[c] + bias[c]
+            }
+        }
+        return (output, LayerNormCache(normalized: normalized, inverseStd: inverseStd))
+    }
+
+    public static func layerNormBackward(_ dy: Matrix, cache: LayerNormCache, weight: [Float]) -> (
+        input: Matrix, weight: [Float], bias: [Float]
+    ) {
+        var dx = dy
+        var dWeight = [Float](repeating: 0, count: dy.cols)
+        let n = Float(dy.cols)
+        for r in 0..<dy.rows {
+            var sumDn: Float = 0
+            var sumDnN: Float = 0
+            for c in 0..<dy.cols {
+                let dn = dy[r, c] * weight[c]
+                sumDn += dn
+                sumDnN += dn * cache.normalized[r, c]
+                dWeight[c] += dy[r, c] * cache.normalized[r, c]
+            }
+            for c in 0..<dy.cols {
+                let dn = dy[r, c] * weight[c]
+                dx[r, c] = cache.inverseStd[r] * (dn - sumDn / n - cache.normalized[r, c] * sumDnN / n)
+            }
+        }
+        return (dx, dWeight, dy.columnSums())
+    }
+
+    // MARK: ReLU
+
+    public static func relu(_ x: Matrix) -> Matrix {
+        Matrix(rows: x.rows, cols: x.cols, data: x.data.map { max($0, 0) })
+    }
+
+    public static func reluBackward(_ dy: Matrix, input x: Matrix) -> Matrix {
+        Matrix(rows: dy.rows, cols: dy.cols, data: zip(dy.data, x.data).map { $1 > 0 ? $0 : 0 })
+    }
+
+    // MARK: Multi-head attention core: softmax(Q Kᵀ / sqrt(dh), masked) V
+
+    public struct AttentionCache {
+        var probabilities: [Matrix]  // per head, rows x keys
+    }
+
+    /// Row `i` of the queries sees the first `visible(i)` keys.
+    public static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, visible: (Int) -> Int) -> (
+        output: Matrix, cache: AttentionCache
+    ) {
+        let headDim = q.cols / heads
+        let scale = 1 / Float(headDim).squareRoot()
+        var output = Matrix(rows: q.rows, cols: q.cols)
+        var probabilities: [Matrix] = []
+        for h in 0..<heads {
+            var scores = Matrix.product(q.columns(h * headDim, headDim), k.columns(h * headDim, headDim), transposeB: true)
+            for r in 0..<scores.rows {
+                let count = min(visible(r), scores.cols)
+                let maximum = (0..<count).map { scores[r, $0] }.max() ?? 0
+                var total: Float = 0
+                for c in 0..<scores.cols {
+                    let p: Float = c < count ? Foundation.exp((scores[r, c] - maximum) * scale) : 0
+                    scores[r, c] = p
+                    total += p
+                }
+                for c in 0..<count { scores[r, c] /= total }
+            }
+            output.setColumns(h * headDim, from: Matrix.product(scores, v.columns(h * headDim, headDim)))
+            probabilities.append(scores)
+        }
+        return (output, AttentionCache(probabilities: probabilities))
+    }
+
+    public static func attentionBackward(_ dOut: Matrix, q: Matrix, k: Matrix, v: Matrix, heads: Int, cache: AttentionCache)
+        -> (q: Matrix, k: Matrix, v: Matrix)
+    {
+        let headDim = q.cols / heads
+        let scale = 1 / Float(headDim).squareRoot()
+        var dq = Matrix(rows: q.rows, cols: q.cols)
+        var dk = Matrix(rows: k.rows, cols: k.cols)
+        var dv = Matrix(rows: v.rows, cols: v.cols)
+        for h in 0..<heads {
+            let p = cache.probabilities[h]
+            let dOutHead = dOut.columns(h * headDim, headDim)
+            dv.setColumns(h * headDim, from: Matrix.product(p, dOutHead, transposeA: true))
+            let dp = Matrix.product(dOutHead, v.columns(h * headDim, headDim), transposeB: true)
+            var ds = dp
+            for r in 0..<p.rows {
+                var dot: Float = 0
+                for c in 0..<p.cols { dot += dp[r, c] * p[r, c] }
+                for c in 0..<p.cols { ds[r, c] = p[r, c] * (dp[r, c] - dot) * scale }
+            }
+            dq.setColumns(h * headDim, from: Matrix.product(ds, k.columns(h * headDim, headDim)))
+            dk.setColumns(h * headDim, from: Matrix.product(ds, q.columns(h * headDim, headDim), transposeA: true))
+        }
+        return (dq, dk, dv)
+    }
+
+    // MARK: Loss: binary cross-entropy on logits
+
+    /// Mean loss over the logits and its gradient with respect to each logit.
+    public static func binaryCrossEntropy(logits: [Float], labels: [Float]) -> (loss: Float, gradient: [Float]) {
+        var loss: Float = 0
+        var gradient = [Float](repeating: 0, count: logits.count)
+        let n = Float(logits.count)
+        for (i, s) in logits.enumerated() {
+            // softplus(s) - y s, computed stably.
+            loss += max(s, 0) - labels[i] * s + Foundation.log1p(Foundation.exp(-abs(s)))
+            gradient[i] = (1 / (1 + Foundation.exp(-s)) - labels[i]) / n
+        }
+        return (loss / n, gradient)
+    }
+}

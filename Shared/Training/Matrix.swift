@@ -1,0 +1,78 @@
+import Model
+
+/// A small row-major f32 matrix for training code, where clarity matters more than the last copy.
+public struct Matrix: Sendable, Equatable {
+    public var rows: Int
+    public var cols: Int
+    public var data: [Float]
+
+    public init(rows: Int, cols: Int, data: [Float]? = nil) {
+        self.rows = rows
+        self.cols = cols
+        self.data = data ?? [Float](repeating: 0, count: rows * cols)
+        precondition(self.data.count == rows * cols, "matrix \(rows)x\(cols) needs \(rows * cols) values")
+    }
+
+    public init(_ tensor: Tensor) {
+        self.init(rows: tensor.shape.count == 2 ? tensor.shape[0] : 1, cols: tensor.shape.last ?? 1, data: tensor.array)
+    }
+
+    public subscript(row: Int, col: Int) -> Float {
+        get { data[row * cols + col] }
+        set { data[row * cols + col] = newValue }
+    }
+
+    public func row(_ index: Int) -> ArraySlice<Float> { data[(index * cols)..<((index + 1) * cols)] }
+
+    /// `op(a) · op(b)` (+ `into` when accumulating), on OpenBLAS.
+    public static func product(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false, accumulate into: Matrix? = nil)
+        -> Matrix
+    {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        precondition(k == (transposeB ? b.cols : b.rows), "inner dimensions differ")
+        var out = into ?? Matrix(rows: m, cols: n)
+        precondition(out.rows == m && out.cols == n)
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                out.data.withUnsafeMutableBufferPointer { pc in
+                    Kernels.gemm(
+                        m: m, n: n, k: k, a: pa.baseAddress!, lda: a.cols, transposeA: transposeA, b: pb.baseAddress!, ldb: b.cols,
+                        transposeB: transposeB, c: pc.baseAddress!, ldc: n, beta: into == nil ? 0 : 1)
+                }
+            }
+        }
+        return out
+    }
+
+    public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
+        precondition(lhs.rows == rhs.rows && lhs.cols == rhs.cols)
+        return Matrix(rows: lhs.rows, cols: lhs.cols, data: zip(lhs.data, rhs.data).map(+))
+    }
+
+    /// Adds `vector` to every row.
+    public func addingRowVector(_ vector: [Float]) -> Matrix {
+        var out = self
+        for r in 0..<rows { for c in 0..<cols { out.data[r * cols + c] += vector[c] } }
+        return out
+    }
+
+    /// Sum over rows: the gradient of a broadcast bias.
+    public func columnSums() -> [Float] {
+        var sums = [Float](repeating: 0, count: cols)
+        for r in 0..<rows { for c in 0..<cols { sums[c] += data[r * cols + c] } }
+        return sums
+    }
+
+    /// Columns `start..<start+count` (one attention head).
+    public func columns(_ start: Int, _ count: Int) -> Matrix {
+        var out = Matrix(rows: rows, cols: count)
+        for r in 0..<rows { for c in 0..<count { out.data[r * count + c] = data[r * cols + start + c] } }
+        return out
+    }
+
+    public mutating func setColumns(_ start: Int, from part: Matrix) {
+        for r in 0..<rows { for c in 0..<part.cols { data[r * cols + start + c] = part.data[r * part.cols + c] } }
+    }
+}

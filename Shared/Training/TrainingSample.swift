@@ -1,0 +1,39 @@
+/// One training example in the serving structure: a user's history (oldest first, at most
+/// `maxHistory`) and candidates that attend to it, with labels (1 for the true next item, 0 for
+/// sampled negatives).
+public struct TrainingSample: Sendable {
+    public var history: [Int64]
+    public var candidates: [Int64]
+    public var labels: [Float]
+
+    public init(history: [Int64], candidates: [Int64], labels: [Float]) {
+        precondition(candidates.count == labels.count && !history.isEmpty && !candidates.isEmpty)
+        self.history = history
+        self.candidates = candidates
+        self.labels = labels
+    }
+}
+
+/// Gradients of one step: dense tensors by file name, and sparse item rows by id.
+public struct Gradients: Sendable {
+    public var dense: [String: [Float]] = [:]
+    public var rows: [Int64: [Float]] = [:]
+
+    public init() {}
+
+    mutating func add(_ name: String, _ values: [Float]) {
+        if let existing = dense[name] {
+            dense[name] = zip(existing, values).map(+)
+        } else {
+            dense[name] = values
+        }
+    }
+
+    mutating func addRow(_ id: Int64, _ values: ArraySlice<Float>) {
+        if let existing = rows[id] {
+            rows[id] = zip(existing, values).map(+)
+        } else {
+            rows[id] = Array(values)
+        }
+    }
+}
