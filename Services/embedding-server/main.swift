@@ -25,6 +25,10 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     var shards = 1
     @Option(help: "How often to check the model file for a new version, in milliseconds (0: never).")
     var reloadIntervalMs = 2_000
+    @Option(help: "Endpoint where trainers push row gradients (off unless given; keep it off serving networks).")
+    var pushBind: String?
+    @Option(help: "Row-wise Adagrad learning rate for pushed gradients.")
+    var learningRate: Float = 0.05
     @OptionGroup var options: ServiceOptions
 
     func validate() throws {
@@ -44,6 +48,8 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         var configuration = EmbeddingServerConfiguration(modelPath: model)
         configuration.bind = Endpoint.normalize(bind)
         (configuration.shard, configuration.shards) = (shard, shards)
+        configuration.pushBind = pushBind.map(Endpoint.normalize)
+        configuration.learningRate = learningRate
         let server = EmbeddingServer(
             handler: EmbeddingRequestHandler(shards: tables, limits: configuration.limits), configuration: configuration,
             logger: logger)

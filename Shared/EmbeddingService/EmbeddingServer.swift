@@ -10,6 +10,10 @@ public struct EmbeddingServerConfiguration: Sendable {
     public var shard: Int = 0
     public var shards: Int = 1
     public var limits = Limits()
+    /// Where trainers push gradients; nil serves lookups only (the serving default).
+    public var pushBind: String?
+    /// Row-wise Adagrad learning rate for pushed gradients.
+    public var learningRate: Float = 0.05
 
     public init(modelPath: String) { self.modelPath = modelPath }
 }
@@ -40,26 +44,47 @@ public final class EmbeddingServer: Sendable {
                 "endpoint": "\(socket.lastEndpoint)", "shard": "\(configuration.shard)/\(configuration.shards)",
                 "rows": "\(handler.shards.newest.value.ownedRows)", "version": "\(handler.shards.newest.version)",
             ])
-        var poller = Poller([socket])
+        var sockets = [socket]
+        var pushes: PushHandler?
+        if let pushBind = configuration.pushBind {
+            let pushSocket = try Socket(context, .router)
+            try pushSocket.setMaxMessageSize(configuration.limits.hardMessageBytes)
+            try pushSocket.setRouterMandatory(true)
+            try pushSocket.bind(pushBind)
+            sockets.append(pushSocket)
+            pushes = PushHandler(shards: handler.shards, limits: configuration.limits, learningRate: configuration.learningRate)
+            logger.info(
+                "accepting gradient pushes",
+                metadata: ["endpoint": "\(pushSocket.lastEndpoint)", "learning-rate": "\(configuration.learningRate)"])
+        }
+        var poller = Poller(sockets)
         while !stop.isStopped {
-            guard try poller.poll(timeoutMilliseconds: 100)[0] else { continue }
-            while let frames = try socket.receiveMessage(dontWait: true) {
-                serve(frames, on: socket)
+            let ready = try poller.poll(timeoutMilliseconds: 100)
+            if ready[0] {
+                while let frames = try socket.receiveMessage(dontWait: true) {
+                    serve(frames, on: socket) { handler.handle($0) }
+                }
+            }
+            if let pushes, ready.count > 1, ready[1] {
+                while let frames = try sockets[1].receiveMessage(dontWait: true) {
+                    serve(frames, on: sockets[1]) { pushes.handle($0) }
+                }
             }
         }
         logger.info("embedding-server stopped")
     }
 
-    private func serve(_ frames: [Frame], on socket: Socket) {
+    private func serve(_ frames: [Frame], on socket: Socket, _ handle: (UnsafeRawBufferPointer) -> [UInt8]) {
         guard let envelope = RouterEnvelope(frames) else { return }
         let reply: [UInt8]
         if envelope.body.count != 1 {
+            // Lookup and push replies share field 1 (request id) and 2 (error), so either client reads this.
             reply = LookupReply(
                 requestID: 0,
-                result: .failure(.badRequest("expected 1 body frame (a LookupRequest), got \(envelope.body.count)"))
+                result: .failure(.badRequest("expected 1 body frame (one request message), got \(envelope.body.count)"))
             ).encoded()
         } else {
-            reply = envelope.body[0].withUnsafeBytes { handler.handle($0) }
+            reply = envelope.body[0].withUnsafeBytes { handle($0) }
         }
         do {
             try socket.send(envelope.reply([reply]), dontWait: true)

@@ -11,6 +11,7 @@ public struct EmbeddingShard: Sendable {
     public let itemCount: Int
     public let dim: Int
     public let modelVersion: String
+    /// Shared storage: pushes update it in place, on the server's loop thread only.
     let rows: Tensor
 
     public init(table: Tensor, shard: Int, shards: Int, modelVersion: String) {

@@ -548,6 +548,96 @@ void   recserve__v1__lookup_reply__free_unpacked
   assert(message->base.descriptor == &recserve__v1__lookup_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recserve__v1__push_request__init
+                     (Recserve__V1__PushRequest         *message)
+{
+  static const Recserve__V1__PushRequest init_value = RECSERVE__V1__PUSH_REQUEST__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__push_request__get_packed_size
+                     (const Recserve__V1__PushRequest *message)
+{
+  assert(message->base.descriptor == &recserve__v1__push_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__push_request__pack
+                     (const Recserve__V1__PushRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__push_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__push_request__pack_to_buffer
+                     (const Recserve__V1__PushRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__push_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__PushRequest *
+       recserve__v1__push_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__PushRequest *)
+     protobuf_c_message_unpack (&recserve__v1__push_request__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__push_request__free_unpacked
+                     (Recserve__V1__PushRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__push_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__push_reply__init
+                     (Recserve__V1__PushReply         *message)
+{
+  static const Recserve__V1__PushReply init_value = RECSERVE__V1__PUSH_REPLY__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__push_reply__get_packed_size
+                     (const Recserve__V1__PushReply *message)
+{
+  assert(message->base.descriptor == &recserve__v1__push_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__push_reply__pack
+                     (const Recserve__V1__PushReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__push_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__push_reply__pack_to_buffer
+                     (const Recserve__V1__PushReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__push_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__PushReply *
+       recserve__v1__push_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__PushReply *)
+     protobuf_c_message_unpack (&recserve__v1__push_reply__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__push_reply__free_unpacked
+                     (Recserve__V1__PushReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__push_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor recserve__v1__error__field_descriptors[3] =
 {
   {
@@ -1626,6 +1716,147 @@ const ProtobufCMessageDescriptor recserve__v1__lookup_reply__descriptor =
   recserve__v1__lookup_reply__field_indices_by_name,
   1,  recserve__v1__lookup_reply__number_ranges,
   (ProtobufCMessageInit) recserve__v1__lookup_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__push_request__field_descriptors[3] =
+{
+  {
+    "header",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, header),
+    &recserve__v1__request_header__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Recserve__V1__PushRequest, n_ids),
+    offsetof(Recserve__V1__PushRequest, ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gradients",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, gradients),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__push_request__field_indices_by_name[] = {
+  2,   /* field[2] = gradients */
+  0,   /* field[0] = header */
+  1,   /* field[1] = ids */
+};
+static const ProtobufCIntRange recserve__v1__push_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor recserve__v1__push_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.PushRequest",
+  "PushRequest",
+  "Recserve__V1__PushRequest",
+  "recserve.v1",
+  sizeof(Recserve__V1__PushRequest),
+  3,
+  recserve__v1__push_request__field_descriptors,
+  recserve__v1__push_request__field_indices_by_name,
+  1,  recserve__v1__push_request__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__push_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__push_reply__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, request_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, error),
+    &recserve__v1__error__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "applied",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, applied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, model_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__push_reply__field_indices_by_name[] = {
+  2,   /* field[2] = applied */
+  1,   /* field[1] = error */
+  3,   /* field[3] = model_version */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange recserve__v1__push_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor recserve__v1__push_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.PushReply",
+  "PushReply",
+  "Recserve__V1__PushReply",
+  "recserve.v1",
+  sizeof(Recserve__V1__PushReply),
+  4,
+  recserve__v1__push_reply__field_descriptors,
+  recserve__v1__push_reply__field_indices_by_name,
+  1,  recserve__v1__push_reply__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__push_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue recserve__v1__error_code__enum_values_by_number[8] =

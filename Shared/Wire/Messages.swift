@@ -228,3 +228,29 @@ public struct LookupReply: Sendable, Equatable {
         self.result = result
     }
 }
+
+/// Trainer -> embedding-server: gradients for item rows, `ids.count x dim`.
+public struct PushRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var ids: [Int64]
+    public var gradients: [Float]
+
+    public init(header: RequestHeader, ids: [Int64], gradients: [Float]) {
+        self.header = header
+        self.ids = ids
+        self.gradients = gradients
+    }
+}
+
+/// Embedding-server -> trainer: how many rows the update touched.
+public struct PushReply: Sendable, Equatable {
+    public var requestID: UInt64
+    public var result: Result<Int, ServiceError>
+    public var modelVersion: String
+
+    public init(requestID: UInt64, result: Result<Int, ServiceError>, modelVersion: String = "") {
+        self.requestID = requestID
+        self.result = result
+        self.modelVersion = modelVersion
+    }
+}

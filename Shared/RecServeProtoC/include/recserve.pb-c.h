@@ -28,6 +28,8 @@ typedef struct Recserve__V1__ScoreRequest Recserve__V1__ScoreRequest;
 typedef struct Recserve__V1__ScoreReply Recserve__V1__ScoreReply;
 typedef struct Recserve__V1__LookupRequest Recserve__V1__LookupRequest;
 typedef struct Recserve__V1__LookupReply Recserve__V1__LookupReply;
+typedef struct Recserve__V1__PushRequest Recserve__V1__PushRequest;
+typedef struct Recserve__V1__PushReply Recserve__V1__PushReply;
 
 
 /* --- enums --- */
@@ -274,6 +276,39 @@ struct  Recserve__V1__LookupReply
     , 0, NULL, (char *)protobuf_c_empty_string, 0, RECSERVE__V1__DTYPE__DTYPE_F32, {0,NULL} }
 
 
+/*
+ * Trainer -> embedding-server: sparse gradients for item rows (ids.count x dim F32 in `gradients`).
+ * The server applies its row-wise optimizer and acknowledges once the update is applied.
+ */
+struct  Recserve__V1__PushRequest
+{
+  ProtobufCMessage base;
+  Recserve__V1__RequestHeader *header;
+  size_t n_ids;
+  int64_t *ids;
+  ProtobufCBinaryData gradients;
+};
+#define RECSERVE__V1__PUSH_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__push_request__descriptor) \
+    , NULL, 0,NULL, {0,NULL} }
+
+
+struct  Recserve__V1__PushReply
+{
+  ProtobufCMessage base;
+  uint64_t request_id;
+  Recserve__V1__Error *error;
+  /*
+   * Rows updated.
+   */
+  uint32_t applied;
+  char *model_version;
+};
+#define RECSERVE__V1__PUSH_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__push_reply__descriptor) \
+    , 0, NULL, 0, (char *)protobuf_c_empty_string }
+
+
 /* Recserve__V1__Error methods */
 void   recserve__v1__error__init
                      (Recserve__V1__Error         *message);
@@ -502,6 +537,44 @@ Recserve__V1__LookupReply *
 void   recserve__v1__lookup_reply__free_unpacked
                      (Recserve__V1__LookupReply *message,
                       ProtobufCAllocator *allocator);
+/* Recserve__V1__PushRequest methods */
+void   recserve__v1__push_request__init
+                     (Recserve__V1__PushRequest         *message);
+size_t recserve__v1__push_request__get_packed_size
+                     (const Recserve__V1__PushRequest   *message);
+size_t recserve__v1__push_request__pack
+                     (const Recserve__V1__PushRequest   *message,
+                      uint8_t             *out);
+size_t recserve__v1__push_request__pack_to_buffer
+                     (const Recserve__V1__PushRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__PushRequest *
+       recserve__v1__push_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__push_request__free_unpacked
+                     (Recserve__V1__PushRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__PushReply methods */
+void   recserve__v1__push_reply__init
+                     (Recserve__V1__PushReply         *message);
+size_t recserve__v1__push_reply__get_packed_size
+                     (const Recserve__V1__PushReply   *message);
+size_t recserve__v1__push_reply__pack
+                     (const Recserve__V1__PushReply   *message,
+                      uint8_t             *out);
+size_t recserve__v1__push_reply__pack_to_buffer
+                     (const Recserve__V1__PushReply   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__PushReply *
+       recserve__v1__push_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__push_reply__free_unpacked
+                     (Recserve__V1__PushReply *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Recserve__V1__Error_Closure)
@@ -540,6 +613,12 @@ typedef void (*Recserve__V1__LookupRequest_Closure)
 typedef void (*Recserve__V1__LookupReply_Closure)
                  (const Recserve__V1__LookupReply *message,
                   void *closure_data);
+typedef void (*Recserve__V1__PushRequest_Closure)
+                 (const Recserve__V1__PushRequest *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__PushReply_Closure)
+                 (const Recserve__V1__PushReply *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -560,6 +639,8 @@ extern const ProtobufCMessageDescriptor recserve__v1__score_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__lookup_reply__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__push_request__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__push_reply__descriptor;
 
 PROTOBUF_C__END_DECLS
 

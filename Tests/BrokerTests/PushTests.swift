@@ -1,0 +1,78 @@
+import EmbeddingService
+import Foundation
+import Model
+import ServiceRuntime
+import TestSupport
+import Testing
+import Wire
+import ZeroMQ
+
+/// Trainers' gradient pushes over real sockets: row-wise Adagrad applied exactly, all-or-nothing.
+@Suite(.serialized) struct PushTests {
+    static let model = Fixtures.randomModel(items: 50, dim: 4, heads: 2, layers: 1, maxHistory: 10, seed: 17)
+
+    @Test func pushesApplyRowWiseAdagradAndLookupsSeeThem() throws {
+        let context = ZMQContext()
+        let ports = try FreePorts.take(2)
+        var configuration = EmbeddingServerConfiguration(modelPath: "")
+        configuration.bind = "tcp://127.0.0.1:\(ports[0])"
+        configuration.pushBind = "tcp://127.0.0.1:\(ports[1])"
+        configuration.learningRate = 0.1
+        // Its own copy of the table: pushes change rows in place.
+        let table = Tensor(shape: [50, 4], values: Self.model.itemTable!.array)
+        let shard = EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: "v")
+        let server = EmbeddingServer(
+            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
+        let stop = StopFlag()
+        let thread = Thread { try? server.run(context: context, stop: stop) }
+        thread.start()
+        defer {
+            stop.stop()
+            while !thread.isFinished { usleep(1_000) }
+        }
+        let pusher = try Socket(context, .dealer)
+        try pusher.connect(configuration.pushBind!)
+        let lookups = try EmbeddingClient(context: context, endpoints: [configuration.bind])
+        func push(_ parts: [[UInt8]]) throws -> PushReply {
+            try pusher.send(parts: parts)
+            var poller = Poller([pusher])
+            try #require(try poller.poll(timeoutMilliseconds: 5_000)[0])
+            return try #require(try pusher.receiveMessage(dontWait: true)?.last?.withUnsafeBytes { try PushReply(decoding: $0) })
+        }
+        func rows(_ ids: [Int64]) throws -> [Float] { try lookups.lookup(ids, deadline: .after(milliseconds: 3_000)).get() }
+
+        let before = try rows([4, 7])
+        let gradient: [Float] = [0.5, -1, 0, 2, 0.1, 0.1, 0.1, 0.1]
+        let reply = try push([PushRequest(header: RequestHeader(requestID: 1, deadline: nil), ids: [4, 7], gradients: gradient).encoded()])
+        #expect((try? reply.result.get()) == 2)
+        var expected = before
+        for row in 0..<2 {
+            let g = Array(gradient[(row * 4)..<(row * 4 + 4)])
+            let accumulator = g.reduce(0) { $0 + $1 * $1 } / 4
+            for c in 0..<4 { expected[row * 4 + c] -= 0.1 * g[c] / (accumulator.squareRoot() + 1e-8) }
+        }
+        let after = try rows([4, 7])
+        for (a, b) in zip(after, expected) { #expect(abs(a - b) < 1e-6) }
+
+        // Unknown ids: refused, and nothing applied (row 7 unchanged).
+        let refused = try push([
+            PushRequest(header: RequestHeader(requestID: 2, deadline: nil), ids: [7, 999], gradients: [Float](repeating: 1, count: 8))
+                .encoded()
+        ])
+        guard case .failure(let error) = refused.result else { Issue.record("unknown id accepted"); return }
+        #expect(error.code == .notFound && error.ids == [999])
+        #expect(try rows([7]) == Array(after[4..<8]))
+        // Malformed, and a gradient of the wrong width.
+        guard case .failure(let malformed) = try push([[0xFF, 0x00, 0x13]]).result else { Issue.record("malformed accepted"); return }
+        #expect(malformed.code == .badRequest)
+        guard
+            case .failure(let width) = try push([
+                PushRequest(header: RequestHeader(requestID: 3, deadline: nil), ids: [1], gradients: [1, 2]).encoded()
+            ]).result
+        else {
+            Issue.record("wrong width accepted")
+            return
+        }
+        #expect(width.code == .badRequest)
+    }
+}
