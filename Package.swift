@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "scorer", targets: ["scorer"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "recctl", targets: ["recctl"]),
+        .executable(name: "trainer", targets: ["trainer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,7 +47,9 @@ let package = Package(
         ),
         .target(name: "Caching", path: "Shared/Caching"),
         .target(name: "Dataset", path: "Shared/Dataset"),
-        .target(name: "Training", dependencies: ["Model"], path: "Shared/Training"),
+        .target(
+            name: "Training", dependencies: ["Model", "Dataset", .product(name: "Numerics", package: "swift-numerics")],
+            path: "Shared/Training"),
         .target(name: "Evaluation", dependencies: ["Dataset", "Model"], path: "Shared/Evaluation"),
         .target(
             name: "ServiceRuntime",
@@ -83,6 +86,11 @@ let package = Package(
             name: "GatewayService",
             dependencies: ["Broker", "Wire", "ZeroMQ", "Model", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Shared/GatewayService"
+        ),
+        .target(
+            name: "TrainerService",
+            dependencies: ["Training", "Dataset", "Evaluation", "EmbeddingService", "Model", "Wire", "ZeroMQ"],
+            path: "Shared/TrainerService"
         ),
         .target(
             name: "Client",
@@ -122,6 +130,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/gateway"
+        ),
+        .executableTarget(
+            name: "trainer",
+            dependencies: [
+                "TrainerService", "ServiceRuntime", "Model",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/trainer"
         ),
         .executableTarget(
             name: "recctl",

@@ -48,7 +48,7 @@ public struct DenseWeights: Sendable {
     public var headFC1, headFC1Bias: Tensor  // [3d, hidden], [hidden]
     public var headFC2, headFC2Bias: Tensor  // [hidden], [1]
 
-    static func layout(_ c: ModelConfig) -> [(name: String, shape: [Int])] {
+    public static func layout(_ c: ModelConfig) -> [(name: String, shape: [Int])] {
         var entries: [(name: String, shape: [Int])] = [("position_embedding", [c.maxHistory, c.dim]), ("candidate_token", [c.dim])]
         for layer in 0..<c.layers { entries += LayerWeights.layout(c, layer: layer) }
         entries += [
@@ -60,7 +60,7 @@ public struct DenseWeights: Sendable {
     }
 
     /// Builds from tensors in `layout` order.
-    init(config c: ModelConfig, tensors t: [Tensor]) {
+    public init(config c: ModelConfig, tensors t: [Tensor]) {
         positions = t[0]
         candidateToken = t[1]
         layers = (0..<c.layers).map { LayerWeights(Array(t[(2 + 16 * $0)..<(2 + 16 * ($0 + 1))])) }

@@ -8,7 +8,7 @@ import Model
 public struct TrainingModel {
     public let config: ModelConfig
     /// Dense weights by file name.
-    let weights: [String: Matrix]
+    private(set) var weights: [String: Matrix]
 
     public init(config: ModelConfig, weights: DenseWeights) {
         self.config = config
@@ -30,6 +30,17 @@ public struct TrainingModel {
     }
 
     public func parameterCount(_ name: String) -> Int { weights[name]!.data.count }
+
+    /// Changes one dense tensor in place (optimizers).
+    public mutating func update(_ name: String, _ change: (inout [Float]) -> Void) {
+        change(&weights[name]!.data)
+    }
+
+    /// The current dense weights, for export and evaluation.
+    public func denseWeights() -> DenseWeights {
+        let tensors = DenseWeights.layout(config).map { Tensor(shape: $0.shape, values: weights[$0.name]!.data) }
+        return DenseWeights(config: config, tensors: tensors)
+    }
 
     func w(_ name: String) -> Matrix { weights[name]! }
     func v(_ name: String) -> [Float] { weights[name]!.data }

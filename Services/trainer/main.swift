@@ -1,0 +1,73 @@
+import ArgumentParser
+@preconcurrency import Foundation
+import Model
+import ServiceRuntime
+import TrainerService
+
+@main
+struct TrainerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trainer",
+        abstract: "Train the model on MovieLens-100K against the embedding-server (rows pulled, gradients pushed).")
+
+    @Option(help: "Model file to start from; the embedding-server must serve the same file with --push-bind.")
+    var initial: String
+    @Option(name: .shortAndLong, help: "Where to write the best model (by validation NDCG@10).")
+    var output: String
+    @Option(help: "Folder with ml-100k.inter (scripts/fetch-movielens.sh).")
+    var data = "data/ml-100k"
+    @Option(help: "Embedding-server lookup endpoints, one per shard, comma-separated.")
+    var embedding = "tcp://127.0.0.1:5560"
+    @Option(help: "Embedding-server push endpoints, one per shard, comma-separated.")
+    var push = "tcp://127.0.0.1:5570"
+    @Option(help: "Most epochs to run.")
+    var epochs = 30
+    @Option(help: "Training examples drawn per user per epoch.")
+    var samplesPerUser = 8
+    @Option(help: "Examples per optimizer step.")
+    var batchSize = 64
+    @Option(help: "Sampled negatives per target.")
+    var negatives = 8
+    @Option(help: "Adam learning rate for the dense weights.")
+    var learningRate: Float = 0.001
+    @Option(help: "Epochs without a better validation NDCG@10 before stopping.")
+    var patience = 4
+    @Option(help: "Random seed (sampling order; the initial weights come from --initial).")
+    var seed: UInt64 = 1
+    @Option(help: "This trainer's index for data parallelism (users with user % workers == worker).")
+    var worker = 0
+    @Option(help: "Number of trainers training at once.")
+    var workers = 1
+    @Option(help: "Version string of the exported model (default trained-<seed>).")
+    var version: String?
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
+        var configuration = TrainerConfiguration(
+            initialModel: initial, output: output, embeddingEndpoints: Endpoint.list(embedding), pushEndpoints: Endpoint.list(push))
+        configuration.dataFolder = data
+        configuration.epochs = epochs
+        configuration.samplesPerUser = samplesPerUser
+        configuration.batchSize = batchSize
+        configuration.negatives = negatives
+        configuration.learningRate = learningRate
+        configuration.patience = patience
+        configuration.seed = seed
+        configuration.worker = worker
+        configuration.workers = workers
+        configuration.version = version
+        let trainer = try Trainer(configuration: configuration)
+        print("training \(trainer.config) as worker \(worker)/\(workers)")
+        let reports = try trainer.run { r in
+            print(
+                String(
+                    format:
+                        "epoch %2d  loss %.4f  %5d samples  %.1f s (%.0f samples/s)  pulled %d rows  pushed %d rows  valid NDCG@10 %.4f HR@10 %.4f",
+                    r.epoch, r.loss, r.samples, r.seconds, Double(r.samples) / r.seconds, r.rowsPulled, r.rowsPushed, r.validationNDCG,
+                    r.validationHR))
+        }
+        let best = reports.max { $0.validationNDCG < $1.validationNDCG }!
+        print(String(format: "best epoch %d (valid NDCG@10 %.4f); wrote %@", best.epoch, best.validationNDCG, output))
+    }
+}

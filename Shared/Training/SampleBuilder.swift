@@ -1,0 +1,40 @@
+import Dataset
+import Model
+
+/// Draws training examples in serving's exact structure.
+///
+/// Histories carry positions counted back from their most recent item, so a history's encoding
+/// depends on where it ends: SASRec's trick of scoring every position of one encoded sequence
+/// would train the model on shifted positions it never sees in serving. Instead each example is a
+/// prefix ending just before a target, encoded on its own; the target and sampled negatives (items
+/// the user never interacted with) are the candidates.
+public struct SampleBuilder: Sendable {
+    public let split: LeaveOneOutSplit
+    public let maxHistory: Int
+    public let negatives: Int
+
+    public init(split: LeaveOneOutSplit, maxHistory: Int, negatives: Int) {
+        self.split = split
+        self.maxHistory = maxHistory
+        self.negatives = negatives
+    }
+
+    /// `count` examples for `user` (none if its training prefix has fewer than 2 items).
+    public func samples(for user: Int, count: Int, using rng: inout SeededRandom) -> [TrainingSample] {
+        let sequence = split.training[user]
+        guard sequence.count >= 2 else { return [] }
+        let interacted = split.allItems(of: user)
+        let itemCount = Int64(split.dataset.itemCount)
+        return (0..<count).map { _ in
+            let target = Int.random(in: 1..<sequence.count, using: &rng)
+            let history = Array(sequence[max(0, target - maxHistory)..<target])
+            var candidates = [sequence[target]]
+            while candidates.count <= negatives {
+                let item = Int64.random(in: 0..<itemCount, using: &rng)
+                if !interacted.contains(item) { candidates.append(item) }
+            }
+            return TrainingSample(
+                history: history, candidates: candidates, labels: [1] + [Float](repeating: 0, count: negatives))
+        }
+    }
+}
