@@ -156,7 +156,10 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "TestSupport"], path: "Tests/TrainingTests"),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "TrainerService", "EmbeddingService", "ServiceRuntime", "Model", "ZeroMQ", "TestSupport"],
+            path: "Tests/TrainingTests"),
         .testTarget(
             name: "DatasetTests", dependencies: ["Dataset", "Evaluation", "Model", "TestSupport"], path: "Tests/DatasetTests"),
         .testTarget(
