@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "trainer",
             dependencies: [
-                "TrainerService", "ServiceRuntime", "Model",
+                "TrainerService", "Training", "ServiceRuntime", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/trainer"

@@ -3,6 +3,7 @@ import ArgumentParser
 import Model
 import ServiceRuntime
 import TrainerService
+import Training
 
 @main
 struct TrainerCommand: ParsableCommand {
@@ -28,6 +29,8 @@ struct TrainerCommand: ParsableCommand {
     var batchSize = 64
     @Option(help: "Sampled negatives per target.")
     var negatives = 8
+    @Option(help: "Loss: bce (each candidate on its own) or softmax (the target against its negatives).")
+    var loss: String = "bce"
     @Option(help: "Adam learning rate for the dense weights.")
     var learningRate: Float = 0.001
     @Option(help: "Epochs without a better validation NDCG@10 before stopping.")
@@ -51,6 +54,8 @@ struct TrainerCommand: ParsableCommand {
         configuration.samplesPerUser = samplesPerUser
         configuration.batchSize = batchSize
         configuration.negatives = negatives
+        guard let lossKind = TrainingLoss(rawValue: loss) else { throw ValidationError("--loss is bce or softmax, not \(loss)") }
+        configuration.loss = lossKind
         configuration.learningRate = learningRate
         configuration.patience = patience
         configuration.seed = seed

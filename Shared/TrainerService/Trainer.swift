@@ -100,7 +100,7 @@ public final class Trainer {
         var loss: Float = 0
         let scale = 1 / Float(batch.count)
         for sample in batch {
-            let step = model.step(sample, row: { table[$0]! })
+            let step = model.step(sample, loss: configuration.loss, row: { table[$0]! })
             loss += step.loss
             for (name, g) in step.gradients.dense {
                 dense[name] = dense[name].map { zip($0, g).map { $0 + $1 * scale } } ?? g.map { $0 * scale }

@@ -1,3 +1,5 @@
+import Training
+
 /// Settings of one trainer process.
 public struct TrainerConfiguration: Sendable {
     /// Model file the run starts from: dense weights here, item rows on the embedding-server
@@ -11,6 +13,7 @@ public struct TrainerConfiguration: Sendable {
     public var samplesPerUser = 8
     public var batchSize = 64
     public var negatives = 8
+    public var loss = TrainingLoss.binaryCrossEntropy
     public var learningRate: Float = 0.001
     /// Epochs without a better validation NDCG@10 before stopping.
     public var patience = 4

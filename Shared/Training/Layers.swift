@@ -140,6 +140,19 @@ public enum Layers {
         return (dq, dk, dv)
     }
 
+    // MARK: Loss: sampled softmax (cross-entropy of the target among its candidates)
+
+    /// `-log softmax(logits)[target]` and its gradient `softmax - onehot(target)`.
+    public static func sampledSoftmax(logits: [Float], target: Int) -> (loss: Float, gradient: [Float]) {
+        let maximum = logits.max() ?? 0
+        let exps = logits.map { Foundation.exp($0 - maximum) }
+        let total = exps.reduce(0, +)
+        var gradient = exps.map { $0 / total }
+        let loss = -(logits[target] - maximum - Foundation.log(total))
+        gradient[target] -= 1
+        return (loss, gradient)
+    }
+
     // MARK: Loss: binary cross-entropy on logits
 
     /// Mean loss over the logits and its gradient with respect to each logit.

@@ -87,7 +87,9 @@ public struct TrainingModel {
 
     /// Loss and gradients of one sample; `row` gives an item's embedding row (pulled from the
     /// embedding-server during training).
-    public func step(_ sample: TrainingSample, row: (Int64) -> [Float]) -> (loss: Float, logits: [Float], gradients: Gradients) {
+    public func step(_ sample: TrainingSample, loss lossKind: TrainingLoss = .binaryCrossEntropy, row: (Int64) -> [Float]) -> (
+        loss: Float, logits: [Float], gradients: Gradients
+    ) {
         let d = config.dim
         let n = sample.history.count
         let m = sample.candidates.count
@@ -122,7 +124,11 @@ public struct TrainingModel {
         let logits = (0..<m).map { r in
             zip(headHidden.row(r), outWeight).reduce(v("head.fc2.bias")[0]) { $0 + $1.0 * $1.1 }
         }
-        let (loss, dLogits) = Layers.binaryCrossEntropy(logits: logits, labels: sample.labels)
+        let (loss, dLogits) =
+            switch lossKind {
+            case .binaryCrossEntropy: Layers.binaryCrossEntropy(logits: logits, labels: sample.labels)
+            case .sampledSoftmax: Layers.sampledSoftmax(logits: logits, target: sample.labels.firstIndex(of: 1) ?? 0)
+            }
 
         // Backward: head.
         var grads = Gradients()

@@ -1,3 +1,11 @@
+/// How a sample's logits become a loss.
+public enum TrainingLoss: String, Sendable, CaseIterable {
+    /// Each candidate on its own: positive or not (SASRec's).
+    case binaryCrossEntropy = "bce"
+    /// The positive against the sampled negatives together (the labels must hold exactly one 1).
+    case sampledSoftmax = "softmax"
+}
+
 /// One training example in the serving structure: a user's history (oldest first, at most
 /// `maxHistory`) and candidates that attend to it, with labels (1 for the true next item, 0 for
 /// sampled negatives).

@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import TestSupport
 import Testing
@@ -70,6 +71,23 @@ import Training
         if !causal {
             // Masked-out keys get no gradient.
             #expect((0..<5).allSatisfy { row in (0..<4).allSatisfy { grads.k[3, $0] == 0 && grads.k[4, $0] == 0 && row >= 0 } })
+        }
+    }
+
+    @Test func sampledSoftmaxLoss() {
+        let logits: [Float] = [0.5, 2, -1, 0.3]
+        let (loss, gradient) = Layers.sampledSoftmax(logits: logits, target: 0)
+        let exps = logits.map { Foundation.exp($0) }
+        #expect(abs(loss - (-Foundation.log(exps[0] / exps.reduce(0, +)))) < 1e-5)
+        for i in 0..<4 {
+            var plus = logits
+            plus[i] += Self.epsilon
+            var minus = logits
+            minus[i] -= Self.epsilon
+            let numeric =
+                (Layers.sampledSoftmax(logits: plus, target: 0).loss - Layers.sampledSoftmax(logits: minus, target: 0).loss)
+                / (2 * Self.epsilon)
+            #expect(Self.agree(gradient[i], numeric), "softmax[\(i)]")
         }
     }
 
