@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import Dataset
 import Foundation
 import Wire
 import ZeroMQ
@@ -21,6 +22,8 @@ struct Query: ParsableCommand {
     var deadlineMs = 2_000
     @Flag(help: "Print the reply as JSON.")
     var json = false
+    @Option(help: "MovieLens folder (ml-100k.inter and ml-100k.item) to print titles beside item ids.")
+    var data: String?
 
     func run() throws {
         let candidateIDs = try candidates.map(IDList.parse) ?? []
@@ -37,9 +40,13 @@ struct Query: ParsableCommand {
             print(ReplyJSON.render(reply))
             return
         }
-        print("rank  item        score")
+        let catalog = try data.map { folder in
+            try ItemCatalog(path: folder + "/ml-100k.item", dataset: SequenceDataset(InteractionLog.load(path: folder + "/ml-100k.inter")))
+        }
+        print("rank  item        score" + (catalog == nil ? "" : "  title"))
         for (rank, (item, score)) in zip(reply.ranked.items, reply.ranked.scores).enumerated() {
-            print(String(format: "%4d  %-8lld  %9.4f", rank + 1, item, score))
+            let title = catalog.map { "  " + $0.title(item) } ?? ""
+            print(String(format: "%4d  %-8lld  %9.4f", rank + 1, item, score) + title)
         }
         let timings = reply.timings.map { "\($0.tier)=\($0.micros)µs" }.joined(separator: " ")
         print(
