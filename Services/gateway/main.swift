@@ -32,7 +32,17 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxRequestBytes = Limits().messageBytes
     @Option(help: "Messages larger than this make libzmq drop the connection (ZMQ_MAXMSGSIZE), in bytes.")
     var hardMaxMessageBytes = Limits().hardMessageBytes
+    @Option(help: "Require CURVE on the client endpoint with this key file (from `recctl keys`; holds the secret key).")
+    var curveKey: String?
+    @Option(help: "File of client public keys allowed in (one per line); needed with --curve-key.")
+    var curveAllowedClients: String?
     @OptionGroup var options: ServiceOptions
+
+    func validate() throws {
+        guard (curveKey == nil) == (curveAllowedClients == nil) else {
+            throw ValidationError("--curve-key and --curve-allowed-clients go together")
+        }
+    }
 
     func run() async throws {
         Kernels.reexecWithSingleThreadedBLASIfNeeded()
@@ -48,6 +58,11 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.minSliceCandidates = max(1, minSlice)
         configuration.limits.messageBytes = maxRequestBytes
         configuration.limits.hardMessageBytes = hardMaxMessageBytes
+        if let curveKey, let curveAllowedClients {
+            let keys = try CurveKeyPair.load(path: curveKey)
+            guard keys.secretKey != nil else { throw ValidationError("\(curveKey) has no secret-key: give the gateway's secret key file") }
+            configuration.curve = (keys, try CurveKeyPair.loadPublicKeys(path: curveAllowedClients))
+        }
         let server = GatewayServer(configuration: configuration, logger: logger)
         let context = ZMQContext()
         try await ServiceMain.run([BlockingLoopService(name: "gateway") { try server.run(context: context, stop: $0) }], logger: logger)

@@ -39,6 +39,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Also report percentiles for every interval of this many seconds.")
     var intervalSeconds: Double?
     @OptionGroup var workload: WorkloadOptions
+    @OptionGroup var curve: CurveClientOptions
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
 
@@ -48,7 +49,7 @@ struct Bench: ParsableCommand {
         let result = try LoadRun(
             gateway: gateway, concurrency: concurrency, seconds: requests == nil ? seconds : nil, requests: requests,
             warmup: warmup, deadlineMs: deadlineMs, workload: workload, itemCount: itemCount, rate: rate,
-            intervalSeconds: intervalSeconds
+            intervalSeconds: intervalSeconds, curve: try curve.load()
         ).run()
         let baseline = file.map { InProcessBaseline.measure(file: $0, workload: workload, iterations: 50) }
         let report = BenchReport(
@@ -114,6 +115,7 @@ struct LoadRun {
     let itemCount: Int
     var rate: Double? = nil
     var intervalSeconds: Double? = nil
+    var curve: (serverKey: String, keys: CurveKeyPair)? = nil
 
     func run() throws -> LoadResult {
         let context = ZMQContext()
@@ -138,7 +140,7 @@ struct LoadRun {
 
     private func clientLoop(index: Int, context: ZMQContext, perClient: Int?, stopAt: Date?) -> LoadResult {
         var result = LoadResult()
-        guard let client = try? GatewayClient(context: context, endpoint: gateway) else {
+        guard let client = try? GatewayClient(context: context, endpoint: gateway, curve: curve) else {
             result.failures["client setup", default: 0] += 1
             return result
         }

@@ -24,6 +24,7 @@ struct Health: ParsableCommand {
     var maxAgeMs: Int64 = 3_000
     @Option(help: "How long to wait for a reply, in milliseconds.")
     var timeoutMs = 1_000
+    @OptionGroup var curve: CurveClientOptions
 
     func validate() throws {
         guard [gateway, embedding, file].compactMap({ $0 }).count == 1 else {
@@ -40,6 +41,7 @@ struct Health: ParsableCommand {
         }
         let context = ZMQContext()
         let socket = try Socket(context, .dealer)
+        if let curve = try curve.load() { try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys) }
         try socket.connect(gateway ?? embedding!)
         let probe: [UInt8] =
             gateway != nil

@@ -22,6 +22,7 @@ struct Query: ParsableCommand {
     var deadlineMs = 2_000
     @Flag(help: "Print the reply as JSON.")
     var json = false
+    @OptionGroup var curve: CurveClientOptions
     @Option(help: "MovieLens folder (ml-100k.inter and ml-100k.item) to print titles beside item ids.")
     var data: String?
 
@@ -30,7 +31,7 @@ struct Query: ParsableCommand {
         let request = RecommendRequest(
             header: RequestHeader(requestID: 0, deadline: nil), userID: user, history: try IDList.parse(history),
             candidates: candidateIDs, allItems: candidates == nil, k: k)
-        let client = try GatewayClient(context: ZMQContext(), endpoint: gateway)
+        let client = try GatewayClient(context: ZMQContext(), endpoint: gateway, curve: try curve.load())
         let reply = try client.recommend(request, timeoutMilliseconds: deadlineMs)
         if let error = reply.error {
             FileOutput.standardError("error \(error.code.name): \(error.message)\n")

@@ -14,8 +14,11 @@ public final class GatewayClient {
     let socket: Socket
     private var nextRequestID: UInt64
 
-    public init(context: ZMQContext, endpoint: String) throws {
+    /// With `curve`, the connection is encrypted and authenticated: the gateway's public key and
+    /// this client's key pair (which the gateway must allow).
+    public init(context: ZMQContext, endpoint: String, curve: (serverKey: String, keys: CurveKeyPair)? = nil) throws {
         socket = try Socket(context, .dealer)
+        if let curve { try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys) }
         try socket.setReconnectInterval(milliseconds: 50, max: 1_000)
         try socket.connect(endpoint)
         nextRequestID = UInt64.random(in: 1...(UInt64.max >> 8))

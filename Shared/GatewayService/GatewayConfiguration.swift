@@ -1,5 +1,6 @@
 import Broker
 import ServiceRuntime
+import ZeroMQ
 
 /// Settings of the gateway process.
 public struct GatewayConfiguration: Sendable {
@@ -21,6 +22,8 @@ public struct GatewayConfiguration: Sendable {
     public var minSliceCandidates = 128
     /// Attempts per job before a request fails because its workers keep dying.
     public var maxAttempts = 3
+    /// CURVE on the client endpoint: the gateway's keys and the client public keys allowed in.
+    public var curve: (keys: CurveKeyPair, allowedClients: [String])?
     public var encoderService = "history-encoder"
     public var scorerService = "scorer"
 

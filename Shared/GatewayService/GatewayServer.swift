@@ -16,9 +16,15 @@ public final class GatewayServer: Sendable {
     }
 
     public func run(context: ZMQContext, stop: StopFlag) throws {
+        // The ZAP handler must exist before a CURVE socket binds.
+        let zap = try configuration.curve.map { try ZAPHandler(context: context, allowedPublicKeys: $0.allowedClients) }
         let clients = try Socket(context, .router)
         try clients.setMaxMessageSize(configuration.limits.hardMessageBytes)
         try clients.setRouterMandatory(true)
+        if let curve = configuration.curve {
+            try clients.makeCurveServer(curve.keys)
+            logger.info("client endpoint requires CURVE", metadata: ["allowed-clients": "\(curve.allowedClients.count)"])
+        }
         try clients.bind(configuration.clientBind)
         let workers = try Socket(context, .router)
         try workers.setRouterMandatory(true)
@@ -28,7 +34,7 @@ public final class GatewayServer: Sendable {
             metadata: ["clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)"])
 
         var coordinator = GatewayCoordinator(configuration: configuration, logger: logger)
-        var poller = Poller([clients, workers])
+        var poller = Poller([clients, workers] + (zap.map { [$0.socket] } ?? []))
         let tickMilliseconds = Int(min(configuration.broker.heartbeatMilliseconds, 10))
         var replicaCounts: [String: Int] = [:]
         while !stop.isStopped {
@@ -43,6 +49,11 @@ public final class GatewayServer: Sendable {
             if ready[1] {
                 while let frames = try workers.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
                     actions += coordinator.workerMessage(envelope.body, from: envelope.identityBytes, now: Self.now())
+                }
+            }
+            if let zap, ready.count > 2, ready[2] {
+                for key in try zap.answerPending() {
+                    logger.warning("refused a client: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
                 }
             }
             actions += coordinator.tick(now: Self.now())

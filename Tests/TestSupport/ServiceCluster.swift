@@ -88,6 +88,14 @@ public final class ServiceCluster {
         processes.removeAll()
     }
 
+    /// A scratch folder that lives as long as the cluster (for key files and the like).
+    public var directory: String { logDirectory.path }
+
+    /// The whole log of one service.
+    public func log(_ name: String) -> String {
+        (try? String(contentsOf: logDirectory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
     /// The last lines of every service's log, for failure messages.
     public func logs() -> String {
         names.map { name in
