@@ -155,6 +155,8 @@ let package = Package(
             dependencies: ["Model", "ZeroMQ", "Wire", "Client"],
             path: "Tests/TestSupport"
         ),
+        // Fuzz harness for the wire decoders (scripts/fuzz.sh); a corpus replayer when built normally.
+        .executableTarget(name: "wire-fuzz", dependencies: ["Wire"], path: "Tests/Fuzz", exclude: ["corpus"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
         .testTarget(
             name: "TrainingTests",

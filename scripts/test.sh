@@ -14,3 +14,5 @@ echo "== swift build (release)"
 swift build -c release --build-tests
 echo "== swift test (release)"
 swift test -c release --skip-build
+echo "== wire decoders: replay the fuzz corpus"
+"$(swift build -c release --show-bin-path)/wire-fuzz" Tests/Fuzz/corpus

@@ -49,8 +49,11 @@ extension EncodedHistory {
         }
         let keys = try ProtoRead.floats(message.keys, field: "keys", type: type)
         let values = try ProtoRead.floats(message.values, field: "values", type: type)
-        let expected = Int(message.layers) * Int(message.length) * Int(message.dim)
-        guard message.dtype == RECSERVE__V1__DTYPE__DTYPE_F32, keys.count == expected, values.count == expected else {
+        // Each factor is a 32-bit value from the wire: multiply without trapping on overflow.
+        let (partial, overflowA) = Int(message.layers).multipliedReportingOverflow(by: Int(message.length))
+        let (expected, overflowB) = partial.multipliedReportingOverflow(by: Int(message.dim))
+        guard !overflowA, !overflowB, message.dtype == RECSERVE__V1__DTYPE__DTYPE_F32, keys.count == expected, values.count == expected
+        else {
             throw WireError(
                 messageType: type, byteCount: message.keys.len + message.values.len,
                 reason: "encoded history shape \(message.layers)x\(message.length)x\(message.dim) does not match "

@@ -79,7 +79,8 @@ enum ProtoRead {
 
     static func error(_ pointer: UnsafeMutablePointer<Recserve__V1__Error>?) -> ServiceError? {
         guard let error = pointer?.pointee else { return nil }
-        let code = ServiceError.Code(rawValue: Int32(error.code.rawValue)) ?? .internal
+        // Any 32-bit value can arrive (found by fuzzing); unknown codes read as INTERNAL.
+        let code = Int32(exactly: error.code.rawValue).flatMap(ServiceError.Code.init(rawValue:)) ?? .internal
         return ServiceError(code, string(error.message), ids: array(error.ids, error.n_ids))
     }
 

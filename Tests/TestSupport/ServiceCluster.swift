@@ -66,6 +66,7 @@ public final class ServiceCluster {
         process.standardOutput = process.standardError
         try process.run()
         processes[name] = process
+        ChildProcesses.shared.add(process.processIdentifier)
     }
 
     public func isRunning(_ name: String) -> Bool { processes[name]?.isRunning ?? false }
@@ -117,4 +118,21 @@ public enum FreePorts {
         }
         return sockets.map { Int($0.lastEndpoint.split(separator: ":").last!)! }
     }
+}
+
+/// Every service process the tests start, killed when the test process exits, so a test that ends
+/// without its cluster's deinit (seen once: an orphaned gateway and embedding-server) leaves nothing.
+final class ChildProcesses: @unchecked Sendable {
+    static let shared = ChildProcesses()
+    private let lock = NSLock()
+    private var pids: [pid_t] = []
+
+    private init() {
+        atexit {
+            for pid in ChildProcesses.shared.all { Glibc.kill(pid, SIGKILL) }
+        }
+    }
+
+    func add(_ pid: pid_t) { lock.withLock { pids.append(pid) } }
+    var all: [pid_t] { lock.withLock { pids } }
 }
