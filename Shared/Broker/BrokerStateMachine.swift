@@ -26,11 +26,6 @@ public struct BrokerStateMachine {
         var lastUsed: Int64
     }
 
-    public enum Event {
-        case message(WorkerMessage)
-        case malformed
-    }
-
     /// What the I/O loop must do after an event.
     public enum Action: Equatable {
         /// Tell the worker to go away and register again (it spoke out of turn).

@@ -38,7 +38,4 @@ public final class EncodingCache: Sendable {
 
     public var capacity: Int { lru.withLock { $0.capacity } }
 
-    public var statistics: (hits: Int, misses: Int, entries: Int) {
-        lru.withLock { ($0.hits, $0.misses, $0.count) }
-    }
 }

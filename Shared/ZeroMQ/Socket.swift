@@ -101,16 +101,9 @@ public final class Socket {
     public func setRouterMandatory(_ on: Bool) throws(ZMQError) { try setInt(ZMQ_ROUTER_MANDATORY, on ? 1 : 0) }
     /// libzmq disconnects a peer that sends a larger message; protects memory from hostile peers.
     public func setMaxMessageSize(_ bytes: Int64) throws(ZMQError) { try setInt64(ZMQ_MAXMSGSIZE, bytes) }
-    public func setIdentity(_ identity: [UInt8]) throws(ZMQError) { try setBytes(ZMQ_ROUTING_ID, identity) }
-    public func setHighWaterMarks(send: Int32, receive: Int32) throws(ZMQError) {
-        try setInt(ZMQ_SNDHWM, send)
-        try setInt(ZMQ_RCVHWM, receive)
-    }
     /// Reconnect quickly after a peer restarts (the default is 100 ms).
     public func setReconnectInterval(milliseconds: Int32, max: Int32 = 0) throws(ZMQError) {
         try setInt(ZMQ_RECONNECT_IVL, milliseconds)
         try setInt(ZMQ_RECONNECT_IVL_MAX, max)
     }
-    /// Queue messages only to completed connections, so a DEALER never parks work on a dead peer.
-    public func setImmediate(_ on: Bool) throws(ZMQError) { try setInt(ZMQ_IMMEDIATE, on ? 1 : 0) }
 }
