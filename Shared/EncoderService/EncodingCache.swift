@@ -37,5 +37,4 @@ public final class EncodingCache: Sendable {
     }
 
     public var capacity: Int { lru.withLock { $0.capacity } }
-
 }
