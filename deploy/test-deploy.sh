@@ -86,8 +86,7 @@ all_healthy() {
 wait_ready() {
   local want=$1
   for _ in $(seq 1 60); do
-    if all_healthy && "$bin/recctl" query --gateway "$gateway" --history 1,2,3 --candidates 0-1023 -k 1 --json 2>/dev/null |
-      grep -q "\"scorer_slices\":$want"; then
+    if all_healthy && [[ "$("$bin/recctl" query --gateway "$gateway" --history 1,2,3 --candidates 0-1023 -k 1 --json 2>/dev/null)" == *"\"scorer_slices\":$want"* ]]; then
       return 0
     fi
     sleep 1
@@ -133,7 +132,9 @@ say "load phases (${phase_seconds}s each, concurrency 2, W1 request shape)"
 run_phase "3 scorers"
 run_phase "scale to 1" "compose up -d --no-recreate --scale scorer=1 >/dev/null 2>&1"
 run_phase "scale to 4" "compose up -d --no-recreate --scale scorer=4 >/dev/null 2>&1"
-victim=$(scorer_containers | head -n 1)
+# (not `| head -n 1`: under pipefail, podman's SIGPIPE when head exits would fail the script)
+scorers=$(scorer_containers)
+victim=${scorers%%$'\n'*}
 run_phase "SIGKILL one" "podman kill --signal KILL $victim >/dev/null"
 
 say "results"
