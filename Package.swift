@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// C libraries come from Debian packages (see README): libzmq3-dev, libprotobuf-c-dev, libopenblas-dev.
+/// C libraries come from Debian packages (see README): libzmq3-dev, libprotobuf-c-dev, libopenblas-dev, zlib1g-dev.
 let package = Package(
     name: "RecServe",
     platforms: [.macOS(.v15)],
@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZmq", path: "Shared/CZmq"),
         .systemLibrary(name: "CProtobufC", path: "Shared/CProtobufC"),
         .systemLibrary(name: "COpenBLAS", path: "Shared/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CZlib", path: "Shared/CZlib"),
         .target(
             name: "RecServeProtoC",
             dependencies: ["CProtobufC"],
@@ -46,6 +47,7 @@ let package = Package(
             path: "Shared/Model"
         ),
         .target(name: "Caching", path: "Shared/Caching"),
+        .target(name: "Durability", dependencies: ["CZlib"], path: "Shared/Durability"),
         .target(name: "Dataset", path: "Shared/Dataset"),
         .target(
             name: "Training", dependencies: ["Model", "Dataset", .product(name: "Numerics", package: "swift-numerics")],
@@ -63,7 +65,9 @@ let package = Package(
         ),
         .target(
             name: "EmbeddingService",
-            dependencies: ["ZeroMQ", "Wire", "Model", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ZeroMQ", "Wire", "Model", "ServiceRuntime", "Durability", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Shared/EmbeddingService"
         ),
         .target(
@@ -164,6 +168,7 @@ let package = Package(
             path: "Tests/TrainingTests"),
         .testTarget(
             name: "DatasetTests", dependencies: ["Dataset", "Evaluation", "Model", "TestSupport"], path: "Tests/DatasetTests"),
+        .testTarget(name: "DurabilityTests", dependencies: ["Durability"], path: "Tests/DurabilityTests"),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", "ZeroMQ", "TestSupport"],

@@ -29,11 +29,26 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     var pushBind: String?
     @Option(help: "Row-wise Adagrad learning rate for pushed gradients.")
     var learningRate: Float = 0.05
+    @Option(
+        help: ArgumentHelp(
+            "Directory for the push log and snapshots; pushes are acknowledged only once logged (needs --push-bind).",
+            discussion: "On start the newest valid snapshot of the same model version is loaded and the log replayed on top."))
+    var stateDir: String?
+    @Option(help: "Sync the push log at most every N ms, holding acknowledgements until then (0: sync before every reply).")
+    var fsyncIntervalMs = 0
+    @Option(help: "Snapshot the pushed rows every N seconds (and at shutdown), so the log stays short.")
+    var snapshotIntervalS = 60
     @OptionGroup var options: ServiceOptions
 
     func validate() throws {
         guard shards >= 1, (0..<shards).contains(shard) else {
             throw ValidationError("--shard must be in 0..<--shards (got shard \(shard) of \(shards))")
+        }
+        if stateDir != nil && pushBind == nil {
+            throw ValidationError("--state-dir journals pushes, so it needs --push-bind")
+        }
+        guard fsyncIntervalMs >= 0, snapshotIntervalS >= 1 else {
+            throw ValidationError("--fsync-interval-ms must be >= 0 and --snapshot-interval-s >= 1")
         }
     }
 
@@ -50,6 +65,12 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         (configuration.shard, configuration.shards) = (shard, shards)
         configuration.pushBind = pushBind.map(Endpoint.normalize)
         configuration.learningRate = learningRate
+        configuration.journal = stateDir.map {
+            var journal = PushJournal.Configuration(directory: $0)
+            journal.syncPolicy = fsyncIntervalMs == 0 ? .everyPush : .interval(milliseconds: fsyncIntervalMs)
+            journal.snapshotIntervalSeconds = snapshotIntervalS
+            return journal
+        }
         let server = EmbeddingServer(
             handler: EmbeddingRequestHandler(shards: tables, limits: configuration.limits), configuration: configuration,
             logger: logger)

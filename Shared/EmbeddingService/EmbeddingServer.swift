@@ -14,11 +14,14 @@ public struct EmbeddingServerConfiguration: Sendable {
     public var pushBind: String?
     /// Row-wise Adagrad learning rate for pushed gradients.
     public var learningRate: Float = 0.05
+    /// Where pushes are journaled and snapshotted; nil keeps them in memory only.
+    public var journal: PushJournal.Configuration?
 
     public init(modelPath: String) { self.modelPath = modelPath }
 }
 
-/// The parameter server's serving loop: one ROUTER, one thread, answers batched lookups.
+/// The parameter server's serving loop: one ROUTER, one thread, answers batched lookups (and, on a
+/// second ROUTER, applies pushes).
 ///
 /// Lookups are memory copies, far cheaper than a round trip, so one thread per shard keeps up; more
 /// throughput comes from more shards.
@@ -44,34 +47,55 @@ public final class EmbeddingServer: Sendable {
                 "endpoint": "\(socket.lastEndpoint)", "shard": "\(configuration.shard)/\(configuration.shards)",
                 "rows": "\(handler.shards.newest.value.ownedRows)", "version": "\(handler.shards.newest.version)",
             ])
-        var sockets = [socket]
-        var pushes: PushHandler?
-        if let pushBind = configuration.pushBind {
-            let pushSocket = try Socket(context, .router)
-            try pushSocket.setMaxMessageSize(configuration.limits.hardMessageBytes)
-            try pushSocket.setRouterMandatory(true)
-            try pushSocket.bind(pushBind)
-            sockets.append(pushSocket)
-            pushes = PushHandler(shards: handler.shards, limits: configuration.limits, learningRate: configuration.learningRate)
-            logger.info(
-                "accepting gradient pushes",
-                metadata: ["endpoint": "\(pushSocket.lastEndpoint)", "learning-rate": "\(configuration.learningRate)"])
-        }
-        var poller = Poller(sockets)
+        let pushes = try configuration.pushBind.map { (bind) throws in try openPushes(context: context, bind: bind) }
+        var poller = Poller([socket] + (pushes.map { [$0.socket] } ?? []))
         while !stop.isStopped {
-            let ready = try poller.poll(timeoutMilliseconds: 100)
+            let now = MonotonicClock.nanoseconds()
+            let ready = try poller.poll(timeoutMilliseconds: pushes?.pollTimeout(now: now, idle: 100) ?? 100)
             if ready[0] {
                 while let frames = try socket.receiveMessage(dontWait: true) {
                     serve(frames, on: socket) { handler.handle($0) }
                 }
             }
-            if let pushes, ready.count > 1, ready[1] {
-                while let frames = try sockets[1].receiveMessage(dontWait: true) {
-                    serve(frames, on: sockets[1]) { pushes.handle($0) }
-                }
+            if let pushes {
+                if ready[1] { try pushes.drain() }
+                pushes.flush(now: MonotonicClock.nanoseconds())
             }
         }
+        pushes?.flush(now: MonotonicClock.nanoseconds(), force: true)
         logger.info("embedding-server stopped")
+    }
+
+    /// Opens the push endpoint, first restoring pushed state from the journal when there is one.
+    private func openPushes(context: ZMQContext, bind: String) throws -> PushEndpoint {
+        var journal: PushJournal?
+        var restored: RowWiseAdagrad?
+        if let journalConfiguration = configuration.journal {
+            let newest = handler.shards.newest.value
+            let optimizer = RowWiseAdagrad(rows: newest.ownedRows, learningRate: configuration.learningRate)
+            let (opened, report) = try PushJournal.recover(
+                journalConfiguration, shard: newest, optimizer: optimizer, now: MonotonicClock.nanoseconds())
+            for rejected in report.rejectedSnapshots { logger.warning("snapshot not used", metadata: ["reason": "\(rejected)"]) }
+            if let damage = report.damage {
+                logger.error("push log damaged; kept the intact prefix, cut the rest", metadata: ["damage": "\(damage)"])
+            }
+            logger.info("restored pushed rows", metadata: report.metadata)
+            (journal, restored) = (opened, optimizer)
+        }
+        let pushSocket = try Socket(context, .router)
+        try pushSocket.setMaxMessageSize(configuration.limits.hardMessageBytes)
+        try pushSocket.setRouterMandatory(true)
+        try pushSocket.bind(bind)
+        logger.info(
+            "accepting gradient pushes",
+            metadata: [
+                "endpoint": "\(pushSocket.lastEndpoint)", "learning-rate": "\(configuration.learningRate)",
+                "durable": "\(configuration.journal.map { "\($0.directory), sync \($0.syncPolicy)" } ?? "no")",
+            ])
+        let pushes = PushHandler(
+            shards: handler.shards, limits: configuration.limits, learningRate: configuration.learningRate, journal: journal,
+            restored: restored)
+        return PushEndpoint(socket: pushSocket, handler: pushes, logger: logger, now: MonotonicClock.nanoseconds())
     }
 
     private func serve(_ frames: [Frame], on socket: Socket, _ handle: (UnsafeRawBufferPointer) -> [UInt8]) {

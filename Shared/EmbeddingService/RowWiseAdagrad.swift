@@ -8,7 +8,8 @@ import Wire
 public final class RowWiseAdagrad {
     public let learningRate: Float
     public let epsilon: Float
-    private var accumulators: [Float]
+    /// One per owned row; read and restored by the push journal.
+    var accumulators: [Float]
 
     public init(rows: Int, learningRate: Float, epsilon: Float = 1e-8) {
         self.learningRate = learningRate
@@ -17,6 +18,7 @@ public final class RowWiseAdagrad {
     }
 
     /// Applies gradients to the shard's rows in place. All-or-nothing: every id is checked first.
+    /// Returns the number of rows applied.
     public func apply(_ ids: [Int64], gradients: [Float], to shard: EmbeddingShard) -> Result<Int, ServiceError> {
         let d = shard.dim
         guard gradients.count == ids.count * d else {

@@ -16,19 +16,11 @@ public final class ServiceCluster {
     private var processes: [String: Process] = [:]
 
     /// `replicaArguments` go to the encoder and scorers, `embeddingArguments` to the embedding-server.
-    public init(
+    public convenience init(
         model: ModelFile, scorers: Int, gatewayArguments: [String] = [], replicaArguments: [String] = [],
         encoderArguments: [String] = [], embeddingArguments: [String] = []
     ) throws {
-        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "recserve-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
-        modelPath = logDirectory.appendingPathComponent("model.safetensors").path
-        try model.save(path: modelPath)
-        let ports = try FreePorts.take(3)
-        gateway = "tcp://127.0.0.1:\(ports[0])"
-        workers = "tcp://127.0.0.1:\(ports[1])"
-        embedding = "tcp://127.0.0.1:\(ports[2])"
+        try self.init(model: model)
         let quiet = ["--log-level", "warning"]
         try start("embedding-server", ["--model", modelPath, "--bind", embedding] + embeddingArguments + quiet)
         try start("gateway", ["--bind", gateway, "--workers-bind", workers] + gatewayArguments + quiet)
@@ -40,6 +32,20 @@ public final class ServiceCluster {
                 "scorer", name: "scorer-\(index)",
                 ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + replicaArguments + quiet)
         }
+    }
+
+    /// The scratch folder, the model file and the ports, with nothing started: for tests that start
+    /// (and kill and restart) services themselves.
+    public init(model: ModelFile) throws {
+        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "recserve-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        modelPath = logDirectory.appendingPathComponent("model.safetensors").path
+        try model.save(path: modelPath)
+        let ports = try FreePorts.take(3)
+        gateway = "tcp://127.0.0.1:\(ports[0])"
+        workers = "tcp://127.0.0.1:\(ports[1])"
+        embedding = "tcp://127.0.0.1:\(ports[2])"
     }
 
     deinit {
