@@ -88,7 +88,9 @@ let package = Package(
         ),
         .target(
             name: "GatewayService",
-            dependencies: ["Broker", "Wire", "ZeroMQ", "Model", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Broker", "Wire", "ZeroMQ", "Model", "ServiceRuntime", "Caching", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Shared/GatewayService"
         ),
         .target(

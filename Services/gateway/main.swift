@@ -26,6 +26,13 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxK = 1_000
     @Option(help: "Requests in flight before new ones are refused with OVERLOADED.")
     var maxPending = 1_024
+    @Option(
+        help: ArgumentHelp(
+            "Users whose last good answer is kept for overload (0: off).",
+            discussion:
+                "Over capacity, a user with a kept answer for the same candidates gets it back flagged degraded instead of OVERLOADED."
+        ))
+    var degradedAnswerUsers = 0
     @Option(help: "Fewest candidates given to one scorer slice.")
     var minSlice = 128
     @Option(help: "Largest request answered (larger ones get a BAD_REQUEST reply), in bytes.")
@@ -55,6 +62,7 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.defaultDeadlineMilliseconds = defaultDeadlineMs
         configuration.limits.maxK = maxK
         configuration.maxPendingRequests = maxPending
+        configuration.degradedAnswerUsers = max(0, degradedAnswerUsers)
         configuration.minSliceCandidates = max(1, minSlice)
         configuration.limits.messageBytes = maxRequestBytes
         configuration.limits.hardMessageBytes = hardMaxMessageBytes

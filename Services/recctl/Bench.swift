@@ -82,6 +82,8 @@ enum InProcessBaseline {
 struct LoadResult {
     var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var succeeded = 0
+    /// Of the succeeded: answers an overloaded gateway gave from a user's last good answer.
+    var degraded = 0
     var failures: [String: Int] = [:]
     var elapsedSeconds = 0.0
     /// Latency per reporting interval (index = interval number), when asked for.
@@ -90,6 +92,7 @@ struct LoadResult {
     mutating func merge(_ other: LoadResult) {
         latency.add(other.latency)
         succeeded += other.succeeded
+        degraded += other.degraded
         failures.merge(other.failures, uniquingKeysWith: +)
         for (index, histogram) in other.intervals {
             intervals[index, default: LoadResult.emptyHistogram].add(histogram)
@@ -168,6 +171,7 @@ struct LoadRun {
                     result.failures[error.code.name, default: 0] += 1
                 } else {
                     result.succeeded += 1
+                    if reply.degraded { result.degraded += 1 }
                     _ = result.latency.record(micros)
                     if let intervalSeconds {
                         let interval = Int(Double(start - began) / 1e9 / intervalSeconds)

@@ -23,6 +23,9 @@ struct BenchReport {
                 "  interval \(index): n \(histogram.totalCount)  p50 \(histogram.valueAtPercentile(50))  p99 \(histogram.valueAtPercentile(99))"
             )
         }
+        if result.degraded > 0 {
+            lines.append("degraded: \(result.degraded) of the ok answers were users' last good answers (gateway over capacity)")
+        }
         if !result.failures.isEmpty {
             lines.append("failures: " + result.failures.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
@@ -38,7 +41,7 @@ struct BenchReport {
     func json() -> String {
         var summary: [String: Any] = [
             "workload": workload.description, "concurrency": concurrency, "machine": MachineInfo.describe(),
-            "succeeded": result.succeeded, "failed": result.failed, "failures": result.failures,
+            "succeeded": result.succeeded, "degraded": result.degraded, "failed": result.failed, "failures": result.failures,
             "seconds": result.elapsedSeconds, "qps": qps,
             "latency_us": ["p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9), "max": result.latency.max],
         ]

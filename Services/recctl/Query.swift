@@ -51,7 +51,8 @@ struct Query: ParsableCommand {
         }
         let timings = reply.timings.map { "\($0.tier)=\($0.micros)µs" }.joined(separator: " ")
         print(
-            "model \(reply.modelVersion) · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")")
+            "model \(reply.modelVersion) · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")"
+                + (reply.degraded ? " · DEGRADED: the gateway was over capacity; this is your last good answer" : ""))
         print("timings: \(timings)")
     }
 }
@@ -63,6 +64,7 @@ enum ReplyJSON {
             "items": reply.ranked.items, "scores": reply.ranked.scores.map(Double.init),
             "timings_us": Dictionary(uniqueKeysWithValues: reply.timings.map { ($0.tier, Int($0.micros)) }),
             "scorer_slices": Int(reply.scorerSlices), "history_cache_hit": reply.historyCacheHit,
+            "degraded": reply.degraded,
         ]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)

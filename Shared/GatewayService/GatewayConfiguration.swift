@@ -20,6 +20,9 @@ public struct GatewayConfiguration: Sendable {
     public var maxQueuedJobs = 4_096
     /// Fewest candidates worth a scorer round trip of their own.
     public var minSliceCandidates = 128
+    /// Users whose last good answer is kept to answer them, flagged degraded, when over capacity
+    /// (0: off; over capacity is then an OVERLOADED error).
+    public var degradedAnswerUsers = 0
     /// Attempts per job before a request fails because its workers keep dying.
     public var maxAttempts = 3
     /// CURVE on the client endpoint: the gateway's keys and the client public keys allowed in.

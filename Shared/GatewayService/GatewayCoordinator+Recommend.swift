@@ -90,8 +90,10 @@ extension GatewayCoordinator {
         return []
     }
 
-    func finish(_ pending: PendingRequest) -> GatewayAction {
+    mutating func finish(_ pending: PendingRequest) -> GatewayAction {
         let top = TopK.merge(pending.partials, k: Int(pending.request.k))
+        let ranked = RankedItems(items: top.map(\.id), scores: top.map(\.score))
+        degradedAnswers?.remember(pending.request, ranked: ranked, modelVersion: pending.modelVersion)
         let timings =
             pending.timings + [
                 TierTiming(tier: "score", micros: MonotonicClock.microsSince(pending.scoringStartedNanos)),
@@ -99,7 +101,7 @@ extension GatewayCoordinator {
                 TierTiming(tier: "gateway_total", micros: MonotonicClock.microsSince(pending.startedNanos)),
             ]
         let reply = RecommendReply(
-            requestID: pending.request.header.requestID, ranked: RankedItems(items: top.map(\.id), scores: top.map(\.score)),
+            requestID: pending.request.header.requestID, ranked: ranked,
             modelVersion: pending.modelVersion, timings: timings, scorerSlices: UInt32(pending.slices),
             historyCacheHit: pending.historyCacheHit)
         return .replyToClient(pending.client, reply.encoded())

@@ -19,11 +19,13 @@ public struct GatewayCoordinator {
     var waiting: [String: [UInt64]] = [:]
     var nextKey: UInt64 = 1
     var nextHeartbeatAt: Int64 = 0
+    var degradedAnswers: DegradedAnswers?
 
     public init(configuration: GatewayConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         broker = BrokerStateMachine(configuration: configuration.broker)
+        if configuration.degradedAnswerUsers > 0 { degradedAnswers = DegradedAnswers(capacity: configuration.degradedAnswerUsers) }
     }
 
     public var pendingRequests: Int { requests.count }
@@ -59,7 +61,8 @@ public struct GatewayCoordinator {
             return [reject(client, id, problem)]
         }
         guard requests.count < configuration.maxPendingRequests else {
-            return [reject(client, id, .init(.overloaded, "gateway has \(requests.count) requests in flight; retry with backoff"))]
+            let error = ServiceError(.overloaded, "gateway has \(requests.count) requests in flight; retry with backoff")
+            return [overloaded(request, client, error)]
         }
         guard broker.liveWorkers(service: configuration.encoderService) > 0 else {
             return [reject(client, id, .unavailable("no live \(configuration.encoderService) replica is registered"))]
@@ -160,7 +163,9 @@ public struct GatewayCoordinator {
         }
         let queued = waiting.values.reduce(0) { $0 + $1.count }
         guard queued < configuration.maxQueuedJobs else {
-            return fail(job.requestKey, .init(.overloaded, "\(queued) jobs are waiting for replicas; retry with backoff"))
+            guard let pending = forget(job.requestKey) else { return [] }
+            let error = ServiceError(.overloaded, "\(queued) jobs are waiting for replicas; retry with backoff")
+            return [overloaded(pending.request, pending.client, error)]
         }
         waiting[job.service, default: []].append(tag)
         return []
@@ -191,14 +196,29 @@ public struct GatewayCoordinator {
 
     // MARK: Replies
 
+    /// Over capacity: the user's last good answer flagged degraded when there is one, else the error.
+    mutating func overloaded(_ request: RecommendRequest, _ client: ClientAddress, _ error: ServiceError) -> GatewayAction {
+        if let reply = degradedAnswers?.reply(for: request) {
+            logger.debug("over capacity; answered with the last good answer", metadata: ["request-id": "\(reply.requestID)"])
+            return .replyToClient(client, reply.encoded())
+        }
+        return reject(client, request.header.requestID, error)
+    }
+
     func reject(_ client: ClientAddress, _ requestID: UInt64, _ error: ServiceError) -> GatewayAction {
         .replyToClient(client, RecommendReply(requestID: requestID, error: error).encoded())
     }
 
+    /// Drops a request and its open jobs (their replies will be dropped when they come).
+    mutating func forget(_ key: UInt64) -> PendingRequest? {
+        guard let pending = requests.removeValue(forKey: key) else { return nil }
+        for tag in pending.openJobs { jobs[tag] = nil }
+        return pending
+    }
+
     /// Answers a request with an error and forgets it; its open jobs' replies will be dropped.
     mutating func fail(_ key: UInt64, _ error: ServiceError) -> [GatewayAction] {
-        guard let pending = requests.removeValue(forKey: key) else { return [] }
-        for tag in pending.openJobs { jobs[tag] = nil }
+        guard let pending = forget(key) else { return [] }
         logger.debug("request failed", metadata: ["request-id": "\(pending.request.header.requestID)", "error": "\(error)"])
         return [reject(pending.client, pending.request.header.requestID, error)]
     }

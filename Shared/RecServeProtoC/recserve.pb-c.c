@@ -907,7 +907,7 @@ const ProtobufCMessageDescriptor recserve__v1__tier_timing__descriptor =
   (ProtobufCMessageInit) recserve__v1__tier_timing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__recommend_reply__field_descriptors[8] =
+static const ProtobufCFieldDescriptor recserve__v1__recommend_reply__field_descriptors[9] =
 {
   {
     "request_id",
@@ -1005,8 +1005,21 @@ static const ProtobufCFieldDescriptor recserve__v1__recommend_reply__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "degraded",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RecommendReply, degraded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__recommend_reply__field_indices_by_name[] = {
+  8,   /* field[8] = degraded */
   1,   /* field[1] = error */
   7,   /* field[7] = history_cache_hit */
   2,   /* field[2] = items */
@@ -1019,7 +1032,7 @@ static const unsigned recserve__v1__recommend_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange recserve__v1__recommend_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor recserve__v1__recommend_reply__descriptor =
 {
@@ -1029,7 +1042,7 @@ const ProtobufCMessageDescriptor recserve__v1__recommend_reply__descriptor =
   "Recserve__V1__RecommendReply",
   "recserve.v1",
   sizeof(Recserve__V1__RecommendReply),
-  8,
+  9,
   recserve__v1__recommend_reply__field_descriptors,
   recserve__v1__recommend_reply__field_indices_by_name,
   1,  recserve__v1__recommend_reply__number_ranges,

@@ -69,10 +69,12 @@ public struct RecommendReply: Sendable, Equatable {
     public var timings: [TierTiming]
     public var scorerSlices: UInt32
     public var historyCacheHit: Bool
+    /// An overloaded gateway's stand-in: this user's last good answer, not a fresh one.
+    public var degraded: Bool
 
     public init(
         requestID: UInt64, error: ServiceError? = nil, ranked: RankedItems = .init(), modelVersion: String = "",
-        timings: [TierTiming] = [], scorerSlices: UInt32 = 0, historyCacheHit: Bool = false
+        timings: [TierTiming] = [], scorerSlices: UInt32 = 0, historyCacheHit: Bool = false, degraded: Bool = false
     ) {
         self.requestID = requestID
         self.error = error
@@ -81,6 +83,7 @@ public struct RecommendReply: Sendable, Equatable {
         self.timings = timings
         self.scorerSlices = scorerSlices
         self.historyCacheHit = historyCacheHit
+        self.degraded = degraded
     }
 }
 

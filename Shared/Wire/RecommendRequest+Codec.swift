@@ -56,6 +56,7 @@ extension RecommendReply {
         message.timings = arena.copy(timingPointers)
         message.scorer_slices = scorerSlices
         message.history_cache_hit = historyCacheHit ? 1 : 0
+        message.degraded = degraded ? 1 : 0
         return ProtoWrite.pack(
             &message, size: recserve__v1__recommend_reply__get_packed_size, pack: recserve__v1__recommend_reply__pack)
     }
@@ -78,7 +79,8 @@ extension RecommendReply {
             return RecommendReply(
                 requestID: message.request_id, error: ProtoRead.error(message.error),
                 ranked: RankedItems(items: items, scores: scores), modelVersion: ProtoRead.string(message.model_version),
-                timings: timings, scorerSlices: message.scorer_slices, historyCacheHit: message.history_cache_hit != 0)
+                timings: timings, scorerSlices: message.scorer_slices, historyCacheHit: message.history_cache_hit != 0,
+                degraded: message.degraded != 0)
         }
     }
 }

@@ -147,4 +147,37 @@ import ZeroMQ
         #expect(reply?.error?.code == .deadlineExceeded)
         #expect(reply?.requestID == 8)
     }
+
+    /// Over capacity, a user with a kept answer for the same candidates gets it back flagged
+    /// degraded; anyone else (another user, other candidates) gets OVERLOADED.
+    @Test mutating func overCapacityAnswersFromTheLastGoodAnswerFlaggedDegraded() throws {
+        var configuration = GatewayConfiguration()
+        configuration.maxPendingRequests = 1
+        configuration.degradedAnswerUsers = 8
+        gateway = GatewayCoordinator(configuration: configuration, logger: Logger(label: "test"))
+        register()
+        func ask(_ user: String, _ candidates: [Int64] = Array(0..<100), k: Int32 = 2) -> [GatewayAction] {
+            let request = RecommendRequest(
+                header: RequestHeader(requestID: 6, deadline: .after(milliseconds: 5_000)), userID: user, history: [1, 2],
+                candidates: candidates, k: k)
+            return gateway.clientMessage([Frame(request.encoded())], from: client, now: 1)
+        }
+        // A fresh answer for user u.
+        let encode = Self.requests(in: ask("u"))[0]
+        let encoded = EncodeReply(requestID: 6, result: .success(Self.history)).encoded()
+        let slice = Self.requests(in: gateway.workerMessage(workerReply(encode.tag, encoded), from: encoder, now: 2))[0]
+        let ranked = RankedItems(items: [42, 7], scores: [3, 1])
+        let scored = ScoreReply(requestID: 6, result: .success(ScoredSlice(ranked: ranked, modelVersion: "v9"))).encoded()
+        let fresh = try #require(Self.reply(in: gateway.workerMessage(workerReply(slice.tag, scored), from: slice.worker, now: 3)))
+        #expect(!fresh.degraded && fresh.ranked.items == [42, 7])
+
+        // Fill the one pending slot, then ask again.
+        #expect(Self.requests(in: ask("u")).count == 1)
+        let degraded = try #require(Self.reply(in: ask("u", k: 1)))
+        #expect(degraded.error == nil && degraded.degraded)
+        #expect(degraded.ranked.items == [42] && degraded.modelVersion == "v9")
+        #expect(Self.reply(in: ask("someone-else"))?.error?.code == .overloaded)
+        #expect(Self.reply(in: ask("u", Array(0..<50)))?.error?.code == .overloaded)
+        #expect(gateway.pendingRequests == 1)
+    }
 }

@@ -139,10 +139,15 @@ struct  Recserve__V1__RecommendReply
   Recserve__V1__TierTiming **timings;
   uint32_t scorer_slices;
   protobuf_c_boolean history_cache_hit;
+  /*
+   * The gateway was over capacity and answered with this user's last good result (same candidates),
+   * not a fresh one; model_version and scores are those of that result.
+   */
+  protobuf_c_boolean degraded;
 };
 #define RECSERVE__V1__RECOMMEND_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__recommend_reply__descriptor) \
-    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
+    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0 }
 
 
 /*
