@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TestSupport", "Client", "Wire", "Model", "ZeroMQ",
+                "TestSupport", "Client", "Wire", "Model", "ZeroMQ", "EmbeddingService",
                 "embedding-server", "history-encoder", "scorer", "gateway", "recctl",
             ],
             path: "Tests/IntegrationTests"

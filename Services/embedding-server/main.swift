@@ -38,6 +38,7 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     var fsyncIntervalMs = 0
     @Option(help: "Snapshot the pushed rows every N seconds (and at shutdown), so the log stays short.")
     var snapshotIntervalS = 60
+    @OptionGroup var curve: InternalCurveServerOptions
     @OptionGroup var options: ServiceOptions
 
     func validate() throws {
@@ -65,6 +66,7 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         (configuration.shard, configuration.shards) = (shard, shards)
         configuration.pushBind = pushBind.map(Endpoint.normalize)
         configuration.learningRate = learningRate
+        configuration.curve = try curve.settings()
         configuration.journal = stateDir.map {
             var journal = PushJournal.Configuration(directory: $0)
             journal.syncPolicy = fsyncIntervalMs == 0 ? .everyPush : .interval(milliseconds: fsyncIntervalMs)

@@ -43,6 +43,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var curveKey: String?
     @Option(help: "File of client public keys allowed in (one per line); needed with --curve-key.")
     var curveAllowedClients: String?
+    @OptionGroup var internalCurve: InternalCurveServerOptions
     @OptionGroup var options: ServiceOptions
 
     func validate() throws {
@@ -69,8 +70,10 @@ struct GatewayCommand: AsyncParsableCommand {
         if let curveKey, let curveAllowedClients {
             let keys = try CurveKeyPair.load(path: curveKey)
             guard keys.secretKey != nil else { throw ValidationError("\(curveKey) has no secret-key: give the gateway's secret key file") }
-            configuration.curve = (keys, try CurveKeyPair.loadPublicKeys(path: curveAllowedClients))
+            configuration.clientCurve = CurveServerSettings(
+                keys: keys, allowedClients: try CurveKeyPair.loadPublicKeys(path: curveAllowedClients), domain: "clients")
         }
+        configuration.workerCurve = try internalCurve.settings()
         let server = GatewayServer(configuration: configuration, logger: logger)
         let context = ZMQContext()
         try await ServiceMain.run([BlockingLoopService(name: "gateway") { try server.run(context: context, stop: $0) }], logger: logger)

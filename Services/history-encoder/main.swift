@@ -43,15 +43,17 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
             install: { models.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
         let context = ZMQContext()
         let shards = replica.embeddingEndpoints
+        let embeddingCurve = try replica.curve.embedding()
         let cache = EncodingCache(
             megabytes: cacheMegabytes, maxHistory: file.config.maxHistory, layers: file.config.layers, dim: file.config.dim)
         logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(cache.capacity)"])
         let limits = Limits()
         let runtime = WorkerRuntime(
-            configuration: WorkerConfiguration(service: "history-encoder", options: replica), context: context, logger: logger
+            configuration: try WorkerConfiguration(service: "history-encoder", options: replica), context: context, logger: logger
         ) {
             EncoderHandler(
-                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards), cache: cache, limits: limits)
+                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards, curve: embeddingCurve), cache: cache,
+                limits: limits)
         }
         let worker = BlockingLoopService(name: "history-encoder") { try runtime.run(stop: $0) }
         try await ServiceMain.run([worker] + [reload].compactMap { $0 }, logger: logger)

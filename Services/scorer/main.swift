@@ -40,13 +40,14 @@ struct ScorerCommand: AsyncParsableCommand {
             install: { models.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
         let context = ZMQContext()
         let shards = replica.embeddingEndpoints
+        let embeddingCurve = try replica.curve.embedding()
         let limits = Limits()
         let cacheRows = self.cacheRows
         let runtime = WorkerRuntime(
-            configuration: WorkerConfiguration(service: "scorer", options: replica), context: context, logger: logger
+            configuration: try WorkerConfiguration(service: "scorer", options: replica), context: context, logger: logger
         ) {
             ScorerHandler(
-                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards), limits: limits,
+                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards, curve: embeddingCurve), limits: limits,
                 cacheRows: cacheRows)
         }
         let worker = BlockingLoopService(name: "scorer") { try runtime.run(stop: $0) }

@@ -43,6 +43,7 @@ struct TrainerCommand: ParsableCommand {
     var workers = 1
     @Option(help: "Version string of the exported model (default trained-<seed>).")
     var version: String?
+    @OptionGroup var curve: InternalCurveClientOptions
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
@@ -62,6 +63,7 @@ struct TrainerCommand: ParsableCommand {
         configuration.worker = worker
         configuration.workers = workers
         configuration.version = version
+        configuration.curve = try curve.embedding()
         let trainer = try Trainer(configuration: configuration)
         print("training \(trainer.config) as worker \(worker)/\(workers)")
         let reports = try trainer.run { r in

@@ -42,6 +42,7 @@ struct BrokerConnection {
         let fresh = try Socket(context, .dealer)
         try fresh.setReconnectInterval(milliseconds: 100, max: 1_000)
         try fresh.setMaxMessageSize(256 << 20)
+        try fresh.applyCurve(configuration.curve)
         try fresh.connect(configuration.brokerEndpoint)
         socket = fresh
         try send(.ready, [Array(configuration.service.utf8), Array(String(configuration.threads).utf8)])

@@ -1,3 +1,5 @@
+import ZeroMQ
+
 /// Settings of a replica (history-encoder or scorer) that registers with the gateway's broker.
 public struct WorkerConfiguration: Sendable {
     /// The gateway's worker endpoint (not its client endpoint).
@@ -11,6 +13,8 @@ public struct WorkerConfiguration: Sendable {
     /// Rewritten on every message from the broker, so its age says whether this replica is
     /// registered with a live gateway.
     public var healthFile: String?
+    /// CURVE to the gateway's worker endpoint, when it requires it.
+    public var curve: CurveClientSettings?
 
     public init(brokerEndpoint: String, service: String) {
         self.brokerEndpoint = brokerEndpoint

@@ -48,7 +48,8 @@ public enum WorkerMessage {
         else { return nil }
         switch (command, frames.count) {
         case (.ready, 4):
-            guard let credits = Int(frames[3].string), credits >= 1, credits <= 1_024, !frames[2].string.isEmpty else {
+            guard let credits = Int(frames[3].string), credits >= 1, credits <= 1_024, (1...64).contains(frames[2].count)
+            else {
                 return nil
             }
             self = .ready(service: frames[2].string, credits: credits)

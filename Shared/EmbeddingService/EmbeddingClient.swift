@@ -11,12 +11,15 @@ public final class EmbeddingClient {
     /// Used when a request arrives without a deadline.
     private let defaultTimeoutMilliseconds: Int
 
-    public init(context: ZMQContext, endpoints: [String], defaultTimeoutMilliseconds: Int = 2_000) throws(ZMQError) {
+    public init(
+        context: ZMQContext, endpoints: [String], defaultTimeoutMilliseconds: Int = 2_000, curve: CurveClientSettings? = nil
+    ) throws(ZMQError) {
         precondition(!endpoints.isEmpty, "at least one embedding-server endpoint")
         var sockets: [Socket] = []
         for endpoint in endpoints {
             let socket = try Socket(context, .dealer)
             try socket.setReconnectInterval(milliseconds: 50, max: 1_000)
+            try socket.applyCurve(curve)
             try socket.connect(endpoint)
             sockets.append(socket)
         }

@@ -39,6 +39,11 @@ public struct EmbeddingRequestHandler: Sendable {
                 request.header.requestID,
                 .badRequest("\(request.ids.count) ids exceed the \(limits.maxLookupIDs)-id limit per lookup"))
         }
+        guard request.modelVersion.utf8.count <= limits.maxVersionBytes else {
+            return failure(
+                request.header.requestID,
+                .badRequest("model version of \(request.modelVersion.utf8.count) bytes exceeds the limit of \(limits.maxVersionBytes)"))
+        }
         let version = request.modelVersion.isEmpty ? shards.newest.version : request.modelVersion
         guard let shard = shards.entry(version)?.value else {
             return failure(request.header.requestID, .versionUnavailable(version, held: shards.versions))

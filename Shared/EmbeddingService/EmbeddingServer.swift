@@ -14,6 +14,8 @@ public struct EmbeddingServerConfiguration: Sendable {
     public var pushBind: String?
     /// Row-wise Adagrad learning rate for pushed gradients.
     public var learningRate: Float = 0.05
+    /// CURVE on both endpoints (lookups and pushes), when on.
+    public var curve: CurveServerSettings?
     /// Where pushes are journaled and snapshotted; nil keeps them in memory only.
     public var journal: PushJournal.Configuration?
 
@@ -37,18 +39,22 @@ public final class EmbeddingServer: Sendable {
     }
 
     public func run(context: ZMQContext, stop: StopFlag) throws {
+        // The ZAP handler must exist before a CURVE socket binds.
+        let zap = try ZAPHandler.forServers(context: context, [configuration.curve])
         let socket = try Socket(context, .router)
         try socket.setMaxMessageSize(configuration.limits.hardMessageBytes)
         try socket.setRouterMandatory(true)
+        try socket.applyCurve(configuration.curve)
         try socket.bind(configuration.bind)
         logger.info(
             "embedding-server listening",
             metadata: [
                 "endpoint": "\(socket.lastEndpoint)", "shard": "\(configuration.shard)/\(configuration.shards)",
                 "rows": "\(handler.shards.newest.value.ownedRows)", "version": "\(handler.shards.newest.version)",
+                "curve": "\(configuration.curve.map { "\($0.allowedClients.count) allowed keys" } ?? "off")",
             ])
         let pushes = try configuration.pushBind.map { (bind) throws in try openPushes(context: context, bind: bind) }
-        var poller = Poller([socket] + (pushes.map { [$0.socket] } ?? []))
+        var poller = Poller([socket] + (pushes.map { [$0.socket] } ?? []) + (zap.map { [$0.socket] } ?? []))
         while !stop.isStopped {
             let now = MonotonicClock.nanoseconds()
             let ready = try poller.poll(timeoutMilliseconds: pushes?.pollTimeout(now: now, idle: 100) ?? 100)
@@ -60,6 +66,11 @@ public final class EmbeddingServer: Sendable {
             if let pushes {
                 if ready[1] { try pushes.drain() }
                 pushes.flush(now: MonotonicClock.nanoseconds())
+            }
+            if let zap, ready.last == true {
+                for key in try zap.answerPending() {
+                    logger.warning("refused a connection: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
+                }
             }
         }
         pushes?.flush(now: MonotonicClock.nanoseconds(), force: true)
@@ -85,6 +96,7 @@ public final class EmbeddingServer: Sendable {
         let pushSocket = try Socket(context, .router)
         try pushSocket.setMaxMessageSize(configuration.limits.hardMessageBytes)
         try pushSocket.setRouterMandatory(true)
+        try pushSocket.applyCurve(configuration.curve)
         try pushSocket.bind(bind)
         logger.info(
             "accepting gradient pushes",

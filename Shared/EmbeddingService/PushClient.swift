@@ -7,11 +7,12 @@ public final class PushClient {
     private let sockets: [Socket]
     private var nextRequestID: UInt64 = 1
 
-    public init(context: ZMQContext, endpoints: [String]) throws(ZMQError) {
+    public init(context: ZMQContext, endpoints: [String], curve: CurveClientSettings? = nil) throws(ZMQError) {
         precondition(!endpoints.isEmpty, "at least one push endpoint")
         var sockets: [Socket] = []
         for endpoint in endpoints {
             let socket = try Socket(context, .dealer)
+            try socket.applyCurve(curve)
             try socket.connect(endpoint)
             sockets.append(socket)
         }

@@ -44,6 +44,9 @@ public final class EncoderHandler: RequestHandler {
         guard !request.history.isEmpty else {
             return failure(id, .badRequest("history is empty: give at least one item id"))
         }
+        guard request.userID.utf8.count <= limits.maxUserIDBytes else {
+            return failure(id, .badRequest("user id of \(request.userID.utf8.count) bytes exceeds the limit of \(limits.maxUserIDBytes)"))
+        }
         guard request.history.count <= limits.maxHistory else {
             return failure(id, .badRequest("history of \(request.history.count) items exceeds the limit of \(limits.maxHistory)"))
         }

@@ -25,8 +25,10 @@ public struct GatewayConfiguration: Sendable {
     public var degradedAnswerUsers = 0
     /// Attempts per job before a request fails because its workers keep dying.
     public var maxAttempts = 3
-    /// CURVE on the client endpoint: the gateway's keys and the client public keys allowed in.
-    public var curve: (keys: CurveKeyPair, allowedClients: [String])?
+    /// CURVE on the client endpoint (ZAP domain "clients"): users' keys allowed in.
+    public var clientCurve: CurveServerSettings?
+    /// CURVE on the worker endpoint (ZAP domain "internal"): replicas' keys allowed to register.
+    public var workerCurve: CurveServerSettings?
     public var encoderService = "history-encoder"
     public var scorerService = "scorer"
 

@@ -17,18 +17,22 @@ public final class GatewayServer: Sendable {
 
     public func run(context: ZMQContext, stop: StopFlag) throws {
         // The ZAP handler must exist before a CURVE socket binds.
-        let zap = try configuration.curve.map { try ZAPHandler(context: context, allowedPublicKeys: $0.allowedClients) }
+        let zap = try ZAPHandler.forServers(context: context, [configuration.clientCurve, configuration.workerCurve])
         let clients = try Socket(context, .router)
         try clients.setMaxMessageSize(configuration.limits.hardMessageBytes)
         try clients.setRouterMandatory(true)
-        if let curve = configuration.curve {
-            try clients.makeCurveServer(curve.keys)
-            logger.info("client endpoint requires CURVE", metadata: ["allowed-clients": "\(curve.allowedClients.count)"])
-        }
+        try clients.applyCurve(configuration.clientCurve)
         try clients.bind(configuration.clientBind)
         let workers = try Socket(context, .router)
         try workers.setRouterMandatory(true)
+        try workers.applyCurve(configuration.workerCurve)
         try workers.bind(configuration.workerBind)
+        for (endpoint, curve) in [("clients", configuration.clientCurve), ("workers", configuration.workerCurve)] {
+            if let curve {
+                logger.info(
+                    "endpoint requires CURVE", metadata: ["endpoint": "\(endpoint)", "allowed-keys": "\(curve.allowedClients.count)"])
+            }
+        }
         logger.info(
             "gateway listening",
             metadata: ["clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)"])
@@ -53,7 +57,7 @@ public final class GatewayServer: Sendable {
             }
             if let zap, ready.count > 2, ready[2] {
                 for key in try zap.answerPending() {
-                    logger.warning("refused a client: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
+                    logger.warning("refused a connection: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
                 }
             }
             actions += coordinator.tick(now: Self.now())

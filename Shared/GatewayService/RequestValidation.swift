@@ -4,6 +4,9 @@ import Wire
 /// Checks a client's Recommend request before any tier does work for it.
 enum RequestValidation {
     static func check(_ request: RecommendRequest, limits: Limits) -> ServiceError? {
+        if request.userID.utf8.count > limits.maxUserIDBytes {
+            return .badRequest("user id of \(request.userID.utf8.count) bytes exceeds the limit of \(limits.maxUserIDBytes)")
+        }
         if request.history.isEmpty {
             return .badRequest("history is empty: give at least one item id (oldest first)")
         }

@@ -10,6 +10,10 @@ public struct Limits: Sendable, Equatable {
     public var maxCandidates: Int = 100_000
     public var maxK: Int = 1_000
     public var maxLookupIDs: Int = 200_000
+    /// User ids are cache keys, so long ones would let a client grow the caches' memory.
+    public var maxUserIDBytes: Int = 256
+    /// Model version names travel in every lookup and reply.
+    public var maxVersionBytes: Int = 128
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZeroMQ
 
 /// Flags shared by the replicas that register with the gateway (history-encoder, scorer).
 public struct ReplicaOptions: ParsableArguments {
@@ -16,9 +17,24 @@ public struct ReplicaOptions: ParsableArguments {
     public var reloadIntervalMs = 2_000
     @Option(help: "File touched while registered with a live broker (for container health checks; `recctl health --file`).")
     public var healthFile: String?
+    @OptionGroup public var curve: InternalCurveClientOptions
+    @Option(help: "The gateway's public key file (NAME.pub), for CURVE to its worker endpoint; needs --internal-key.")
+    public var internalGatewayKey: String?
     @OptionGroup public var service: ServiceOptions
 
     public init() {}
 
+    public func validate() throws {
+        if internalGatewayKey != nil && curve.internalKey == nil {
+            throw ValidationError("--internal-gateway-key needs --internal-key (this replica's own key file)")
+        }
+    }
+
     public var embeddingEndpoints: [String] { Endpoint.list(embedding) }
+
+    /// CURVE settings for the broker connection, when on.
+    public func gatewayCurve() throws -> CurveClientSettings? {
+        guard let keys = try curve.keys(), let internalGatewayKey else { return nil }
+        return CurveClientSettings(serverPublicKey: try CurveKeyPair.load(path: internalGatewayKey).publicKey, keys: keys)
+    }
 }

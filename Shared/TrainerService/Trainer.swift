@@ -39,8 +39,9 @@ public final class Trainer {
         }
         model = TrainingModel(config: initial.config, weights: initial.dense)
         adam = Adam(learningRate: configuration.learningRate)
-        pulls = try EmbeddingClient(context: context, endpoints: configuration.embeddingEndpoints, defaultTimeoutMilliseconds: 10_000)
-        pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints)
+        pulls = try EmbeddingClient(
+            context: context, endpoints: configuration.embeddingEndpoints, defaultTimeoutMilliseconds: 10_000, curve: configuration.curve)
+        pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints, curve: configuration.curve)
     }
 
     public var config: ModelConfig { model.config }

@@ -1,4 +1,5 @@
 import Training
+import ZeroMQ
 
 /// Settings of one trainer process.
 public struct TrainerConfiguration: Sendable {
@@ -21,6 +22,8 @@ public struct TrainerConfiguration: Sendable {
     /// Data parallelism: this trainer takes users with `user % workers == worker`.
     public var worker = 0
     public var workers = 1
+    /// CURVE to the embedding-server's lookup and push endpoints, when it requires it.
+    public var curve: CurveClientSettings?
     /// Export as `<version>`; default `trained-<seed>`.
     public var version: String?
 

@@ -74,12 +74,19 @@ public struct CurveKeyError: Error, CustomStringConvertible {
 }
 
 extension Socket {
-    /// Makes this socket a CURVE server: clients must know `keys.publicKey`.
-    public func makeCurveServer(_ keys: CurveKeyPair) throws(ZMQError) {
+    /// Makes this socket a CURVE server: clients must know `keys.publicKey`, and the ZAP handler
+    /// admits only keys allowed in `domain`.
+    public func makeCurveServer(_ keys: CurveKeyPair, domain: String) throws(ZMQError) {
         try setInt(ZMQ_CURVE_SERVER, 1)
         try setBytes(ZMQ_CURVE_SECRETKEY, Array((keys.secretKey ?? "").utf8))
         // A ZAP domain makes libzmq consult the ZAP handler for every connection.
-        try setBytes(ZMQ_ZAP_DOMAIN, Array("recserve".utf8))
+        try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8))
+    }
+
+    /// Applies server settings when there are any (plaintext otherwise).
+    public func applyCurve(_ settings: CurveServerSettings?) throws(ZMQError) {
+        guard let settings else { return }
+        try makeCurveServer(settings.keys, domain: settings.domain)
     }
 
     /// Makes this socket a CURVE client of a server with public key `serverKey`.

@@ -42,6 +42,15 @@ import ZeroMQ
             ("k < 0", [Self.recommend(history: [1], k: -5)], .badRequest, "k must be"),
             ("k over the limit", [Self.recommend(history: [1], k: 1_001)], .badRequest, "k must be"),
             ("oversize message", [[UInt8](repeating: 7, count: 1_500_000)], .badRequest, "exceeds"),
+            (
+                "user id over the limit",
+                [
+                    RecommendRequest(
+                        header: RequestHeader(requestID: 77, deadline: nil), userID: String(repeating: "u", count: 300), history: [1],
+                        candidates: [1], k: 1
+                    ).encoded()
+                ], .badRequest, "user id of 300 bytes"
+            ),
             ("deadline already passed", [Self.recommend(history: [1], deadline: .after(milliseconds: -5))], .deadlineExceeded, "deadline"),
         ]
         for bad in cases {
@@ -95,6 +104,13 @@ import ZeroMQ
             twoFrames.map { if case .failure(let e) = $0.result { e.message.contains("expected 1 body frame") } else { false } } == true)
         let unknown = try ask([lookup([1, 500, -1])])
         #expect(unknown.map { if case .failure(let e) = $0.result { e.code == .notFound && e.ids == [-1, 500] } else { false } } == true)
+        let longVersion = try ask([
+            LookupRequest(header: RequestHeader(requestID: 3, deadline: nil), ids: [1], modelVersion: String(repeating: "v", count: 500))
+                .encoded()
+        ])
+        #expect(
+            longVersion.map { if case .failure(let e) = $0.result { e.message.contains("model version of 500 bytes") } else { false } }
+                == true)
         let late = try ask([lookup([1], deadline: .after(milliseconds: -1))])
         #expect(late.map { if case .failure(let e) = $0.result { e.code == .deadlineExceeded } else { false } } == true)
         let good = try ask([lookup([4, 4, 7])])
