@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "EmbeddingService",
             dependencies: [
-                "ZeroMQ", "Wire", "Model", "ServiceRuntime", "Durability", .product(name: "Logging", package: "swift-log"),
+                "ZeroMQ", "Wire", "Model", "Training", "ServiceRuntime", "Durability", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/EmbeddingService"
         ),

@@ -57,7 +57,9 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "embedding-server")
-        let file = try ModelFile.load(path: model, itemTable: true, dense: false)
+        // A training server's shard 0 also holds the dense weights the trainers share.
+        let holdsDense = pushBind != nil && shard == 0
+        let file = try ModelFile.load(path: model, itemTable: true, dense: holdsDense)
         let (shard, shards) = (self.shard, self.shards)
         let table = EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
         let tables = VersionRegistry(version: file.config.version, value: table)
@@ -67,6 +69,9 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         configuration.pushBind = pushBind.map(Endpoint.normalize)
         configuration.learningRate = learningRate
         configuration.curve = try curve.settings()
+        if holdsDense {
+            configuration.sharedDense = (file.config.version, file.dense.named(file.config).flatMap { $0.tensor.array })
+        }
         configuration.journal = stateDir.map {
             var journal = PushJournal.Configuration(directory: $0)
             journal.syncPolicy = fsyncIntervalMs == 0 ? .everyPush : .interval(milliseconds: fsyncIntervalMs)

@@ -43,6 +43,16 @@ struct TrainerCommand: ParsableCommand {
     var workers = 1
     @Option(help: "Version string of the exported model (default trained-<seed>).")
     var version: String?
+    @Flag(help: "Slipstream: skip pulls, pushes and inputs of hot rows that stopped changing (off by default).")
+    var slipstream = false
+    @Option(help: "Slipstream: a hot row whose relative change since its snapshot is below this is stale.")
+    var slipstreamThreshold: Float = SlipstreamSettings().threshold
+    @Option(help: "Slipstream: share of rows (the most pushed) snapshotted as hot.")
+    var slipstreamHotFraction: Float = SlipstreamSettings().hotFraction
+    @Option(help: "Slipstream: steps between stale-row queries (each takes a new hot-row snapshot).")
+    var slipstreamPeriodSteps = SlipstreamSettings().periodSteps
+    @Option(help: "Slipstream: every N epochs all rows are fresh again (full refresh).")
+    var slipstreamFullRefreshEpochs = SlipstreamSettings().fullRefreshEpochs
     @OptionGroup var curve: InternalCurveClientOptions
 
     func run() throws {
@@ -64,17 +74,38 @@ struct TrainerCommand: ParsableCommand {
         configuration.workers = workers
         configuration.version = version
         configuration.curve = try curve.embedding()
+        if slipstream {
+            var settings = SlipstreamSettings()
+            settings.threshold = slipstreamThreshold
+            settings.hotFraction = slipstreamHotFraction
+            settings.periodSteps = max(1, slipstreamPeriodSteps)
+            settings.fullRefreshEpochs = max(1, slipstreamFullRefreshEpochs)
+            configuration.slipstream = settings
+        }
         let trainer = try Trainer(configuration: configuration)
-        print("training \(trainer.config) as worker \(worker)/\(workers)")
+        print("training \(trainer.config) as worker \(worker)/\(workers)" + (slipstream ? " with Slipstream" : ""))
+        let started = Date()
         let reports = try trainer.run { r in
+            let validation = r.validationNDCG.map { String(format: "  valid NDCG@10 %.4f HR@10 %.4f", $0, r.validationHR ?? 0) } ?? ""
             print(
                 String(
                     format:
-                        "epoch %2d  loss %.4f  %5d samples  %.1f s (%.0f samples/s)  pulled %d rows  pushed %d rows  valid NDCG@10 %.4f HR@10 %.4f",
-                    r.epoch, r.loss, r.samples, r.seconds, Double(r.samples) / r.seconds, r.rowsPulled, r.rowsPushed, r.validationNDCG,
-                    r.validationHR))
+                        "epoch %2d  loss %.4f  %5d samples  %.1f s (%.0f samples/s)  rows pulled %d pushed %d skipped %d  inputs skipped %d",
+                    r.epoch, r.loss, r.samples, r.seconds, Double(r.samples) / r.seconds, r.traffic.rowsPulled, r.traffic.rowsPushed,
+                    r.traffic.rowsSkipped, r.traffic.samplesSkipped) + validation)
         }
-        let best = reports.max { $0.validationNDCG < $1.validationNDCG }!
-        print(String(format: "best epoch %d (valid NDCG@10 %.4f); wrote %@", best.epoch, best.validationNDCG, output))
+        let total = reports.map(\.traffic).reduce(TrafficCounters(), +)
+        let seconds = Date().timeIntervalSince(started)
+        print(
+            String(
+                format:
+                    "traffic: %d rows pulled, %d pushed, %.1f MB of rows, %.1f MB dense; Slipstream skipped %d row transfers (%.1f MB) and %d inputs; %.1f s in all",
+                total.rowsPulled, total.rowsPushed, Double(total.rowBytes) / 1e6, Double(total.denseBytes) / 1e6, total.rowsSkipped,
+                Double(total.rowsSkipped * TrafficCounters.rowCost(dim: trainer.config.dim)) / 1e6, total.samplesSkipped, seconds))
+        if let best = reports.filter({ $0.validationNDCG != nil }).max(by: { $0.validationNDCG! < $1.validationNDCG! }) {
+            print(String(format: "best epoch %d (valid NDCG@10 %.4f); wrote %@", best.epoch, best.validationNDCG!, output))
+        } else {
+            print("worker \(worker) done; worker 0 validates and exports")
+        }
     }
 }

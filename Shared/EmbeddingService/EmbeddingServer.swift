@@ -16,6 +16,8 @@ public struct EmbeddingServerConfiguration: Sendable {
     public var learningRate: Float = 0.05
     /// CURVE on both endpoints (lookups and pushes), when on.
     public var curve: CurveServerSettings?
+    /// Shard 0 of a training server: the dense weights (layout order) trainers share; nil elsewhere.
+    public var sharedDense: (version: String, weights: [Float])?
     /// Where pushes are journaled and snapshotted; nil keeps them in memory only.
     public var journal: PushJournal.Configuration?
 
@@ -106,7 +108,7 @@ public final class EmbeddingServer: Sendable {
             ])
         let pushes = PushHandler(
             shards: handler.shards, limits: configuration.limits, learningRate: configuration.learningRate, journal: journal,
-            restored: restored)
+            restored: restored, dense: configuration.sharedDense.map { SharedDenseWeights(version: $0.version, weights: $0.weights) })
         return PushEndpoint(socket: pushSocket, handler: pushes, logger: logger, now: MonotonicClock.nanoseconds())
     }
 

@@ -12,17 +12,21 @@ final class PushHandler {
     let limits: Limits
     let learningRate: Float
     let journal: PushJournal?
+    /// Shard 0 only: the dense weights trainers share.
+    let dense: SharedDenseWeights?
     private var optimizers: [String: RowWiseAdagrad] = [:]
+    private var slipstream: (version: String, tracker: SlipstreamTracker)?
 
     /// `restored` is the newest version's optimizer state as recovered from the journal.
     init(
         shards: VersionRegistry<EmbeddingShard>, limits: Limits, learningRate: Float, journal: PushJournal? = nil,
-        restored: RowWiseAdagrad? = nil
+        restored: RowWiseAdagrad? = nil, dense: SharedDenseWeights? = nil
     ) {
         self.shards = shards
         self.limits = limits
         self.learningRate = learningRate
         self.journal = journal
+        self.dense = dense
         if let restored { optimizers[shards.newest.version] = restored }
     }
 
@@ -50,14 +54,43 @@ final class PushHandler {
         let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.ownedRows, learningRate: learningRate)
         optimizers = [current.version: optimizer]
         var result = optimizer.apply(request.ids, gradients: request.gradients, to: current.value)
-        if case .success = result, let journal {
+        if case .success = result, let journal, !request.ids.isEmpty {
             do {
                 try journal.append(ids: Array(Set(request.ids)), shard: current.value, optimizer: optimizer)
             } catch {
                 result = .failure(.unavailable("push applied in memory but not logged, so not durable: \(error)"))
             }
         }
-        return PushReply(requestID: request.header.requestID, result: result, modelVersion: current.version)
+        var reply = PushReply(requestID: request.header.requestID, result: result, modelVersion: current.version)
+        guard case .success = result else { return reply }
+        let tracker = tracker(for: current)
+        tracker.recordPush(request.ids, shard: current.value)
+        if !request.denseGradients.isEmpty || request.wantDense {
+            guard let dense, dense.version == current.version else {
+                reply.result = .failure(
+                    .unavailable(
+                        "this shard holds no dense weights for \(current.version): dense pushes go to shard 0, started with --push-bind"))
+                return reply
+            }
+            if !request.denseGradients.isEmpty, let problem = dense.apply(request.denseGradients, learningRate: request.denseLearningRate) {
+                reply.result = .failure(problem)
+                return reply
+            }
+            if request.wantDense { reply.dense = dense.weights }
+        }
+        if let dense, dense.version == current.version { reply.denseStep = dense.steps }
+        if request.staleThreshold > 0 {
+            (reply.staleIDs, reply.hotRows) = tracker.query(
+                threshold: request.staleThreshold, hotFraction: request.hotFraction, shard: current.value)
+        }
+        return reply
+    }
+
+    private func tracker(for current: VersionRegistry<EmbeddingShard>.Entry) -> SlipstreamTracker {
+        if let slipstream, slipstream.version == current.version { return slipstream.tracker }
+        let tracker = SlipstreamTracker(rows: current.value.ownedRows)
+        slipstream = (current.version, tracker)
+        return tracker
     }
 
     /// Snapshots the newest version's rows and optimizer state.

@@ -1731,7 +1731,7 @@ const ProtobufCMessageDescriptor recserve__v1__lookup_reply__descriptor =
   (ProtobufCMessageInit) recserve__v1__lookup_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__push_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor recserve__v1__push_request__field_descriptors[8] =
 {
   {
     "header",
@@ -1769,16 +1769,81 @@ static const ProtobufCFieldDescriptor recserve__v1__push_request__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dense_gradients",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, dense_gradients),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dense_learning_rate",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, dense_learning_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "want_dense",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, want_dense),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stale_threshold",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, stale_threshold),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hot_fraction",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushRequest, hot_fraction),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__push_request__field_indices_by_name[] = {
+  3,   /* field[3] = dense_gradients */
+  4,   /* field[4] = dense_learning_rate */
   2,   /* field[2] = gradients */
   0,   /* field[0] = header */
+  7,   /* field[7] = hot_fraction */
   1,   /* field[1] = ids */
+  6,   /* field[6] = stale_threshold */
+  5,   /* field[5] = want_dense */
 };
 static const ProtobufCIntRange recserve__v1__push_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor recserve__v1__push_request__descriptor =
 {
@@ -1788,14 +1853,14 @@ const ProtobufCMessageDescriptor recserve__v1__push_request__descriptor =
   "Recserve__V1__PushRequest",
   "recserve.v1",
   sizeof(Recserve__V1__PushRequest),
-  3,
+  8,
   recserve__v1__push_request__field_descriptors,
   recserve__v1__push_request__field_indices_by_name,
   1,  recserve__v1__push_request__number_ranges,
   (ProtobufCMessageInit) recserve__v1__push_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__push_reply__field_descriptors[4] =
+static const ProtobufCFieldDescriptor recserve__v1__push_reply__field_descriptors[8] =
 {
   {
     "request_id",
@@ -1845,17 +1910,69 @@ static const ProtobufCFieldDescriptor recserve__v1__push_reply__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dense",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, dense),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dense_step",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, dense_step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stale_ids",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Recserve__V1__PushReply, n_stale_ids),
+    offsetof(Recserve__V1__PushReply, stale_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hot_rows",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__PushReply, hot_rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__push_reply__field_indices_by_name[] = {
   2,   /* field[2] = applied */
+  4,   /* field[4] = dense */
+  5,   /* field[5] = dense_step */
   1,   /* field[1] = error */
+  7,   /* field[7] = hot_rows */
   3,   /* field[3] = model_version */
   0,   /* field[0] = request_id */
+  6,   /* field[6] = stale_ids */
 };
 static const ProtobufCIntRange recserve__v1__push_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor recserve__v1__push_reply__descriptor =
 {
@@ -1865,7 +1982,7 @@ const ProtobufCMessageDescriptor recserve__v1__push_reply__descriptor =
   "Recserve__V1__PushReply",
   "recserve.v1",
   sizeof(Recserve__V1__PushReply),
-  4,
+  8,
   recserve__v1__push_reply__field_descriptors,
   recserve__v1__push_reply__field_indices_by_name,
   1,  recserve__v1__push_reply__number_ranges,

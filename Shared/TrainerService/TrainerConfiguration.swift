@@ -24,6 +24,8 @@ public struct TrainerConfiguration: Sendable {
     public var workers = 1
     /// CURVE to the embedding-server's lookup and push endpoints, when it requires it.
     public var curve: CurveClientSettings?
+    /// Slipstream (skip hot rows that stopped changing); nil: off, the default.
+    public var slipstream: SlipstreamSettings?
     /// Export as `<version>`; default `trained-<seed>`.
     public var version: String?
 
@@ -33,4 +35,18 @@ public struct TrainerConfiguration: Sendable {
         self.embeddingEndpoints = embeddingEndpoints
         self.pushEndpoints = pushEndpoints
     }
+}
+
+/// Slipstream's knobs (arXiv 2404.04270), trainer side.
+public struct SlipstreamSettings: Sendable {
+    /// A hot row whose relative change since its snapshot is below this is stale.
+    public var threshold: Float = 0.05
+    /// Share of rows (the most pushed) snapshotted as hot.
+    public var hotFraction: Float = 0.2
+    /// Steps between queries (each takes a new snapshot).
+    public var periodSteps = 40
+    /// Every this many epochs every row is fresh again (the periodic full refresh).
+    public var fullRefreshEpochs = 3
+
+    public init() {}
 }

@@ -36,6 +36,22 @@ public struct TrainingModel {
         change(&weights[name]!.data)
     }
 
+    /// Every dense weight in the model file's layout order: what the parameter server holds.
+    public func flatDense() -> [Float] {
+        DenseWeights.layout(config).flatMap { weights[$0.name]!.data }
+    }
+
+    /// Replaces every dense weight from a `flatDense()`-shaped vector.
+    public mutating func setFlatDense(_ flat: [Float]) {
+        var offset = 0
+        for entry in DenseWeights.layout(config) {
+            let count = weights[entry.name]!.data.count
+            weights[entry.name]!.data = Array(flat[offset..<(offset + count)])
+            offset += count
+        }
+        precondition(offset == flat.count, "\(flat.count) dense values for \(offset) weights")
+    }
+
     /// The current dense weights, for export and evaluation.
     public func denseWeights() -> DenseWeights {
         let tensors = DenseWeights.layout(config).map { Tensor(shape: $0.shape, values: weights[$0.name]!.data) }

@@ -1,3 +1,5 @@
+import Model
+
 /// How a sample's logits become a loss.
 public enum TrainingLoss: String, Sendable, CaseIterable {
     /// Each candidate on its own: positive or not (SASRec's).
@@ -28,6 +30,13 @@ public struct Gradients: Sendable {
     public var rows: [Int64: [Float]] = [:]
 
     public init() {}
+
+    /// The dense gradient as one vector in `DenseWeights.layout` order (zeros where none).
+    public func flatDense(_ config: ModelConfig) -> [Float] {
+        DenseWeights.layout(config).flatMap { entry in
+            dense[entry.name] ?? [Float](repeating: 0, count: entry.shape.reduce(1, *))
+        }
+    }
 
     mutating func add(_ name: String, _ values: [Float]) {
         if let existing = dense[name] {

@@ -237,6 +237,15 @@ public struct PushRequest: Sendable, Equatable {
     public var header: RequestHeader
     public var ids: [Int64]
     public var gradients: [Float]
+    /// The dense weights' gradient (layout order), for the server's shared Adam; empty: none.
+    public var denseGradients: [Float] = []
+    public var denseLearningRate: Float = 0
+    /// Reply with the dense weights.
+    public var wantDense = false
+    /// Slipstream query (> 0): which hot rows changed less than this, relatively, since the last one.
+    public var staleThreshold: Float = 0
+    /// Share of rows (the most pushed) in the next hot-row snapshot.
+    public var hotFraction: Float = 0
 
     public init(header: RequestHeader, ids: [Int64], gradients: [Float]) {
         self.header = header
@@ -245,11 +254,19 @@ public struct PushRequest: Sendable, Equatable {
     }
 }
 
-/// Embedding-server -> trainer: how many rows the update touched.
+/// Embedding-server -> trainer: how many rows the update touched, and what the request asked for.
 public struct PushReply: Sendable, Equatable {
     public var requestID: UInt64
+    /// Rows applied, or why nothing was.
     public var result: Result<Int, ServiceError>
     public var modelVersion: String
+    /// The dense weights, when asked for.
+    public var dense: [Float] = []
+    /// Dense updates applied so far, by every trainer.
+    public var denseStep: UInt64 = 0
+    /// Slipstream: hot rows that stopped changing.
+    public var staleIDs: [Int64] = []
+    public var hotRows = 0
 
     public init(requestID: UInt64, result: Result<Int, ServiceError>, modelVersion: String = "") {
         self.requestID = requestID

@@ -75,4 +75,38 @@ import ZeroMQ
         }
         #expect(width.code == .badRequest)
     }
+
+    /// Slipstream's server half: after a snapshot of the hot rows, a hot row that barely moved is
+    /// reported stale and one that moved a lot is not; cold rows are never reported.
+    @Test func staleQueriesReportHotRowsThatBarelyMoved() throws {
+        let context = ZMQContext()
+        let ports = try FreePorts.take(2)
+        var configuration = EmbeddingServerConfiguration(modelPath: "")
+        configuration.bind = "tcp://127.0.0.1:\(ports[0])"
+        configuration.pushBind = "tcp://127.0.0.1:\(ports[1])"
+        configuration.learningRate = 0.1
+        let table = Tensor(shape: [50, 4], values: Self.model.itemTable!.array)
+        let shard = EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: "v")
+        let server = EmbeddingServer(
+            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
+        let stop = StopFlag()
+        let thread = Thread { try? server.run(context: context, stop: stop) }
+        thread.start()
+        defer {
+            stop.stop()
+            while !thread.isFinished { usleep(1_000) }
+        }
+        let client = try PushClient(context: context, endpoints: [configuration.pushBind!])
+        let query = PushClient.StaleQuery(threshold: 0.05, hotFraction: 0.04)  // 2 of 50 rows are hot
+        // Rows 3 and 9 are pushed most: they are the hot ones in the first snapshot.
+        for _ in 0..<3 { _ = try client.push([3: [1, 1, 1, 1], 9: [1, 1, 1, 1], 20: [1, 1, 1, 1]]).get() }
+        _ = try client.push([3: [1, 1, 1, 1], 9: [1, 1, 1, 1]]).get()
+        let first = try client.exchange([:], stale: query).get()
+        #expect(first.staleIDs.isEmpty && first.hotRows == 2, "no snapshot to compare with yet: \(first)")
+        // Row 3 moves a lot (Adagrad's first steps are large); row 9 a tiny bit (a tiny gradient
+        // after its accumulator grew).
+        _ = try client.push([3: [-50, 50, -50, 50], 9: [1e-4, 0, 0, 0], 3 + 10: [1, 0, 0, 0]]).get()
+        let second = try client.exchange([:], stale: query).get()
+        #expect(second.staleIDs == [9], "\(second.staleIDs)")
+    }
 }

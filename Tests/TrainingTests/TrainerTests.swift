@@ -10,61 +10,145 @@ import ZeroMQ
 /// The trainer, against a real embedding-server on loopback, learns a pattern a random model cannot
 /// know: every user walks the catalogue in steps of 7 (item i is followed by item i+7 mod 40).
 @Suite(.serialized) struct TrainerTests {
-    @Test func trainingThroughTheParameterServerLearns() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var lines = ["user_id:token\titem_id:token\trating:float\ttimestamp:float"]
-        var rng = SeededRandom(seed: 4)
-        for user in 1...80 {
-            var item = Int.random(in: 0..<40, using: &rng)
-            for step in 0..<12 {
-                lines.append("\(user)\t\(item + 1)\t5\t\(1_000 + step)")
-                item = (item + 7) % 40
-            }
-        }
-        try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("ml-100k.inter"), atomically: true, encoding: .utf8)
+    /// The data, the initial model and a running parameter server (shard 0 with the dense weights).
+    final class Setup {
+        let folder: URL
         let initial = Fixtures.randomModel(items: 40, dim: 16, heads: 2, layers: 1, maxHistory: 10, seed: 6)
-        let initialPath = folder.appendingPathComponent("init.safetensors").path
-        try initial.save(path: initialPath)
+        let initialPath: String
+        let lookup: String
+        let push: String
+        private let stop = StopFlag()
+        private let thread: Thread
 
-        let context = ZMQContext()
-        let ports = try FreePorts.take(2)
-        var serverConfiguration = EmbeddingServerConfiguration(modelPath: initialPath)
-        serverConfiguration.bind = "tcp://127.0.0.1:\(ports[0])"
-        serverConfiguration.pushBind = "tcp://127.0.0.1:\(ports[1])"
-        serverConfiguration.learningRate = 0.1
-        let shard = EmbeddingShard(table: initial.itemTable!, shard: 0, shards: 1, modelVersion: initial.config.version)
-        let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: serverConfiguration,
-            logger: .init(label: "test"))
-        let stop = StopFlag()
-        let thread = Thread { try? server.run(context: context, stop: stop) }
-        thread.start()
-        defer {
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "trainer-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var lines = ["user_id:token\titem_id:token\trating:float\ttimestamp:float"]
+            var rng = SeededRandom(seed: 4)
+            for user in 1...80 {
+                var item = Int.random(in: 0..<40, using: &rng)
+                for step in 0..<12 {
+                    lines.append("\(user)\t\(item + 1)\t5\t\(1_000 + step)")
+                    item = (item + 7) % 40
+                }
+            }
+            try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("ml-100k.inter"), atomically: true, encoding: .utf8)
+            initialPath = folder.appendingPathComponent("init.safetensors").path
+            try initial.save(path: initialPath)
+
+            let ports = try FreePorts.take(2)
+            (lookup, push) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])")
+            var configuration = EmbeddingServerConfiguration(modelPath: initialPath)
+            configuration.bind = lookup
+            configuration.pushBind = push
+            configuration.learningRate = 0.1
+            configuration.sharedDense = (initial.config.version, initial.dense.named(initial.config).flatMap { $0.tensor.array })
+            let shard = EmbeddingShard(table: initial.itemTable!, shard: 0, shards: 1, modelVersion: initial.config.version)
+            let server = EmbeddingServer(
+                handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test")
+            )
+            let context = ZMQContext()
+            let stop = self.stop
+            thread = Thread { try? server.run(context: context, stop: stop) }
+            thread.start()
+        }
+
+        deinit {
             stop.stop()
             while !thread.isFinished { usleep(1_000) }
+            try? FileManager.default.removeItem(at: folder)
         }
 
-        var configuration = TrainerConfiguration(
-            initialModel: initialPath, output: folder.appendingPathComponent("trained.safetensors").path,
-            embeddingEndpoints: [serverConfiguration.bind], pushEndpoints: [serverConfiguration.pushBind!])
-        configuration.dataFolder = folder.path
-        configuration.epochs = 12
-        configuration.patience = 12
-        configuration.samplesPerUser = 6
-        configuration.batchSize = 16
-        configuration.negatives = 4
-        configuration.learningRate = 0.01
+        func configuration(worker: Int = 0, workers: Int = 1) -> TrainerConfiguration {
+            var configuration = TrainerConfiguration(
+                initialModel: initialPath, output: folder.appendingPathComponent("trained.safetensors").path, embeddingEndpoints: [lookup],
+                pushEndpoints: [push])
+            configuration.dataFolder = folder.path
+            configuration.epochs = 12
+            configuration.patience = 12
+            configuration.samplesPerUser = 6
+            configuration.batchSize = 16
+            configuration.negatives = 4
+            configuration.learningRate = 0.01
+            (configuration.worker, configuration.workers) = (worker, workers)
+            return configuration
+        }
+
+        /// Steps the server's shared Adam has taken.
+        func denseSteps() throws -> UInt64 {
+            let client = try PushClient(context: ZMQContext(), endpoints: [push])
+            return try client.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: false)).get().denseStep
+        }
+    }
+
+    @Test func trainingThroughTheParameterServerLearns() throws {
+        let setup = try Setup()
+        let configuration = setup.configuration()
         let reports = try Trainer(configuration: configuration).run { _ in }
         #expect(reports.count == 12)
         #expect(reports.last!.loss < reports.first!.loss * 0.7, "loss \(reports.map(\.loss))")
         // Random ranking of 40 items gets HR@10 about 0.25; the pattern is fully predictable.
-        let best = reports.map(\.validationHR).max()!
+        let best = reports.compactMap(\.validationHR).max()!
         #expect(best > 0.6, "validation HR@10 by epoch: \(reports.map(\.validationHR))")
-        #expect(reports.allSatisfy { $0.rowsPushed > 0 && $0.rowsPulled == $0.rowsPushed })
+        #expect(reports.allSatisfy { $0.traffic.rowsPushed > 0 && $0.traffic.rowsPulled == $0.traffic.rowsPushed })
+        #expect(reports.allSatisfy { $0.traffic.rowsSkipped == 0 }, "Slipstream is off by default")
+        // Every step went through the server's Adam: the dense weights live there.
+        let steps = reports.map { ($0.samples + 15) / 16 }.reduce(0, +)
+        #expect(try setup.denseSteps() == UInt64(steps))
         let exported = try ModelFile.load(path: configuration.output, itemTable: true)
         #expect(exported.config.version == "trained-1")
-        #expect(exported.itemTable!.array != initial.itemTable!.array)
+        #expect(exported.itemTable!.array != initial(setup).itemTable!.array)
+        #expect(
+            exported.dense.named(exported.config).flatMap { $0.tensor.array }
+                != setup.initial.dense.named(exported.config).flatMap { $0.tensor.array })
+    }
+
+    func initial(_ setup: Setup) -> ModelFile { setup.initial }
+
+    /// Each trainer thread's reports.
+    final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reports: [Int: [EpochReport]] = [:]
+        func set(_ worker: Int, _ value: [EpochReport]) { lock.withLock { reports[worker] = value } }
+        var all: [Int: [EpochReport]] { lock.withLock { reports } }
+    }
+
+    /// Two trainers at once, each with half the users, train one model: both push into the same
+    /// dense Adam and rows, and the model worker 0 exports has learned the pattern.
+    @Test func twoTrainersShareOneModel() throws {
+        let setup = try Setup()
+        let results = Results()
+        let threads = (0..<2).map { worker in
+            let configuration = setup.configuration(worker: worker, workers: 2)
+            return Thread {
+                let reports = (try? Trainer(configuration: configuration).run { _ in }) ?? []
+                results.set(worker, reports)
+            }
+        }
+        threads.forEach { $0.start() }
+        while threads.contains(where: { !$0.isFinished }) { usleep(10_000) }
+        let reports = results.all
+        try #require(reports[0]?.count == 12 && reports[1]?.count == 12, "a trainer failed")
+        let all: [EpochReport] = reports.values.flatMap { $0 }
+        let steps = all.map { ($0.samples + 15) / 16 }.reduce(0, +)
+        #expect(try setup.denseSteps() == UInt64(steps), "both trainers' steps went into the one dense Adam")
+        #expect(reports[1]!.allSatisfy { $0.validationNDCG == nil }, "only worker 0 validates")
+        let best = reports[0]!.compactMap(\.validationHR).max()!
+        #expect(best > 0.6, "validation HR@10 by epoch: \(reports[0]!.map(\.validationHR))")
+    }
+
+    /// Slipstream skips stale rows' traffic and still learns.
+    @Test func slipstreamSkipsStaleRowsAndStillLearns() throws {
+        let setup = try Setup()
+        var configuration = setup.configuration()
+        var settings = SlipstreamSettings()
+        (settings.threshold, settings.hotFraction, settings.periodSteps, settings.fullRefreshEpochs) = (0.2, 0.5, 5, 4)
+        configuration.slipstream = settings
+        let reports = try Trainer(configuration: configuration).run { _ in }
+        let skipped = reports.map(\.traffic.rowsSkipped).reduce(0, +)
+        #expect(skipped > 0, "no row was ever stale")
+        let best = reports.compactMap(\.validationHR).max()!
+        #expect(best > 0.6, "validation HR@10 by epoch: \(reports.map(\.validationHR))")
     }
 }

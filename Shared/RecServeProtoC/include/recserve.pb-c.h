@@ -282,8 +282,11 @@ struct  Recserve__V1__LookupReply
 
 
 /*
- * Trainer -> embedding-server: sparse gradients for item rows (ids.count x dim F32 in `gradients`).
- * The server applies its row-wise optimizer and acknowledges once the update is applied.
+ * Trainer -> embedding-server (push endpoint): one training step's exchange with the parameter
+ * server. Sparse gradients for item rows (ids.count x dim F32 in `gradients`), applied by the
+ * server's row-wise optimizer; optionally the dense weights' gradient (F32, the model file's dense
+ * tensors in layout order), applied by the server's Adam on shard 0, so trainers share one copy
+ * of the dense weights; optionally a Slipstream query for the hot rows that stopped changing.
  */
 struct  Recserve__V1__PushRequest
 {
@@ -292,10 +295,22 @@ struct  Recserve__V1__PushRequest
   size_t n_ids;
   int64_t *ids;
   ProtobufCBinaryData gradients;
+  ProtobufCBinaryData dense_gradients;
+  float dense_learning_rate;
+  /*
+   * Reply with the dense weights (after this push's update, if any).
+   */
+  protobuf_c_boolean want_dense;
+  /*
+   * > 0: reply with the hot rows whose relative change since the last query is below this, and
+   * take a new snapshot of the hot rows (the `hot_fraction` most pushed since then).
+   */
+  float stale_threshold;
+  float hot_fraction;
 };
 #define RECSERVE__V1__PUSH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__push_request__descriptor) \
-    , NULL, 0,NULL, {0,NULL} }
+    , NULL, 0,NULL, {0,NULL}, {0,NULL}, 0, 0, 0, 0 }
 
 
 struct  Recserve__V1__PushReply
@@ -308,10 +323,24 @@ struct  Recserve__V1__PushReply
    */
   uint32_t applied;
   char *model_version;
+  /*
+   * F32 dense weights, when asked for.
+   */
+  ProtobufCBinaryData dense;
+  /*
+   * Dense updates applied so far, by all trainers.
+   */
+  uint64_t dense_step;
+  size_t n_stale_ids;
+  int64_t *stale_ids;
+  /*
+   * Rows in the new hot-row snapshot.
+   */
+  uint32_t hot_rows;
 };
 #define RECSERVE__V1__PUSH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__push_reply__descriptor) \
-    , 0, NULL, 0, (char *)protobuf_c_empty_string }
+    , 0, NULL, 0, (char *)protobuf_c_empty_string, {0,NULL}, 0, 0,NULL, 0 }
 
 
 /* Recserve__V1__Error methods */
