@@ -148,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "recctl",
             dependencies: [
-                "Client", "Model", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation",
+                "Client", "Model", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation", "EmbeddingService", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -166,7 +166,9 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "TrainerService", "EmbeddingService", "ServiceRuntime", "Model", "ZeroMQ", "TestSupport"],
+            dependencies: [
+                "Training", "TrainerService", "EmbeddingService", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport",
+            ],
             path: "Tests/TrainingTests"),
         .testTarget(
             name: "DatasetTests", dependencies: ["Dataset", "Evaluation", "Model", "TestSupport"], path: "Tests/DatasetTests"),

@@ -29,6 +29,8 @@ struct TrainerCommand: ParsableCommand {
     var batchSize = 64
     @Option(help: "Sampled negatives per target.")
     var negatives = 8
+    @Option(help: "Items of each example's own history added as negatives (teaches that seen items are not next).")
+    var historyNegatives = 0
     @Option(help: "Loss: bce (each candidate on its own) or softmax (the target against its negatives).")
     var loss: String = "bce"
     @Option(help: "Adam learning rate for the dense weights.")
@@ -53,6 +55,8 @@ struct TrainerCommand: ParsableCommand {
     var slipstreamPeriodSteps = SlipstreamSettings().periodSteps
     @Option(help: "Slipstream: every N epochs all rows are fresh again (full refresh).")
     var slipstreamFullRefreshEpochs = SlipstreamSettings().fullRefreshEpochs
+    @Option(help: "Slipstream: epochs trained in full before the first hot-row snapshot.")
+    var slipstreamWarmupEpochs = SlipstreamSettings().warmupEpochs
     @OptionGroup var curve: InternalCurveClientOptions
 
     func run() throws {
@@ -65,6 +69,7 @@ struct TrainerCommand: ParsableCommand {
         configuration.samplesPerUser = samplesPerUser
         configuration.batchSize = batchSize
         configuration.negatives = negatives
+        configuration.historyNegatives = max(0, historyNegatives)
         guard let lossKind = TrainingLoss(rawValue: loss) else { throw ValidationError("--loss is bce or softmax, not \(loss)") }
         configuration.loss = lossKind
         configuration.learningRate = learningRate
@@ -80,6 +85,7 @@ struct TrainerCommand: ParsableCommand {
             settings.hotFraction = slipstreamHotFraction
             settings.periodSteps = max(1, slipstreamPeriodSteps)
             settings.fullRefreshEpochs = max(1, slipstreamFullRefreshEpochs)
+            settings.warmupEpochs = max(0, slipstreamWarmupEpochs)
             configuration.slipstream = settings
         }
         let trainer = try Trainer(configuration: configuration)

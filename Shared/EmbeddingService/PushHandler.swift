@@ -45,12 +45,10 @@ final class PushHandler {
             return PushReply(
                 requestID: request.header.requestID, result: .failure(.deadlineExceeded("push arrived after its deadline; not applied")))
         }
-        guard request.ids.count <= limits.maxLookupIDs else {
-            return PushReply(
-                requestID: request.header.requestID,
-                result: .failure(.badRequest("\(request.ids.count) rows exceed the \(limits.maxLookupIDs)-row limit per push")))
-        }
         let current = shards.newest
+        if let problem = problem(with: request, current: current) {
+            return PushReply(requestID: request.header.requestID, result: .failure(problem), modelVersion: current.version)
+        }
         let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.ownedRows, learningRate: learningRate)
         optimizers = [current.version: optimizer]
         var result = optimizer.apply(request.ids, gradients: request.gradients, to: current.value)
@@ -65,25 +63,30 @@ final class PushHandler {
         guard case .success = result else { return reply }
         let tracker = tracker(for: current)
         tracker.recordPush(request.ids, shard: current.value)
-        if !request.denseGradients.isEmpty || request.wantDense {
-            guard let dense, dense.version == current.version else {
-                reply.result = .failure(
-                    .unavailable(
-                        "this shard holds no dense weights for \(current.version): dense pushes go to shard 0, started with --push-bind"))
-                return reply
-            }
-            if !request.denseGradients.isEmpty, let problem = dense.apply(request.denseGradients, learningRate: request.denseLearningRate) {
-                reply.result = .failure(problem)
-                return reply
-            }
+        if let dense, dense.version == current.version {
+            if !request.denseGradients.isEmpty { dense.apply(request.denseGradients, learningRate: request.denseLearningRate) }
             if request.wantDense { reply.dense = dense.weights }
+            reply.denseStep = dense.steps
         }
-        if let dense, dense.version == current.version { reply.denseStep = dense.steps }
         if request.staleThreshold > 0 {
             (reply.staleIDs, reply.hotRows) = tracker.query(
                 threshold: request.staleThreshold, hotFraction: request.hotFraction, shard: current.value)
         }
         return reply
+    }
+
+    /// Why nothing of `request` may be applied, if so: every part is checked before any is applied.
+    private func problem(with request: PushRequest, current: VersionRegistry<EmbeddingShard>.Entry) -> ServiceError? {
+        guard request.ids.count <= limits.maxLookupIDs else {
+            return .badRequest("\(request.ids.count) rows exceed the \(limits.maxLookupIDs)-row limit per push")
+        }
+        guard request.gradients.allSatisfy(\.isFinite) else { return .badRequest("row gradients have NaN or infinite values; not applied") }
+        guard !request.denseGradients.isEmpty || request.wantDense else { return nil }
+        guard let dense, dense.version == current.version else {
+            return .unavailable(
+                "this shard holds no dense weights for \(current.version): dense pushes go to shard 0, started with --push-bind")
+        }
+        return request.denseGradients.isEmpty ? nil : dense.problem(with: request.denseGradients, learningRate: request.denseLearningRate)
     }
 
     private func tracker(for current: VersionRegistry<EmbeddingShard>.Entry) -> SlipstreamTracker {

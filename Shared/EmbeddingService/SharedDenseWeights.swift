@@ -20,8 +20,8 @@ final class SharedDenseWeights {
 
     var steps: UInt64 { UInt64(adam.steps) }
 
-    /// One Adam step at the trainer's learning rate.
-    func apply(_ gradient: [Float], learningRate: Float) -> ServiceError? {
+    /// Why `gradient` cannot be applied, if it cannot (checked before anything of a push is applied).
+    func problem(with gradient: [Float], learningRate: Float) -> ServiceError? {
         guard gradient.count == weights.count else {
             return .badRequest("\(gradient.count) dense gradient values for \(weights.count) dense weights")
         }
@@ -29,8 +29,12 @@ final class SharedDenseWeights {
             return .badRequest("dense learning rate must be positive, got \(learningRate)")
         }
         guard gradient.allSatisfy(\.isFinite) else { return .badRequest("dense gradient has NaN or infinite values; not applied") }
+        return nil
+    }
+
+    /// One Adam step at the trainer's learning rate; `problem(with:)` must have passed.
+    func apply(_ gradient: [Float], learningRate: Float) {
         adam.learningRate = learningRate
         adam.step(&weights, gradient: gradient)
-        return nil
     }
 }

@@ -7,11 +7,14 @@ struct SlipstreamRows {
     let settings: SlipstreamSettings
     private(set) var frozen: [Int64: [Float]] = [:]
     private var stepsSinceQuery = 0
+    /// False during the warm-up epochs: no queries, nothing frozen.
+    var active = false
 
     init(settings: SlipstreamSettings) { self.settings = settings }
 
     /// Counts a step; true when this step's push should carry a stale query.
     mutating func queryDue() -> Bool {
+        guard active else { return false }
         stepsSinceQuery += 1
         guard stepsSinceQuery >= settings.periodSteps else { return false }
         stepsSinceQuery = 0

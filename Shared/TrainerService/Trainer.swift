@@ -48,14 +48,19 @@ public final class Trainer {
     /// Runs epochs until `epochs` or early stopping; worker 0 exports the best model.
     public func run(progress: (EpochReport) -> Void) throws -> [EpochReport] {
         var rng = SeededRandom(seed: configuration.seed &* 7_919 &+ UInt64(configuration.worker))
-        let builder = SampleBuilder(split: split, maxHistory: model.config.maxHistory, negatives: configuration.negatives)
+        let builder = SampleBuilder(
+            split: split, maxHistory: model.config.maxHistory, negatives: configuration.negatives,
+            historyNegatives: configuration.historyNegatives)
         let users = (0..<split.dataset.userCount).filter { $0 % configuration.workers == configuration.worker }
         var reports: [EpochReport] = []
         var best = -1.0
         var sinceBest = 0
         for epoch in 1...configuration.epochs {
             let started = Date()
-            if let every = slipstream?.settings.fullRefreshEpochs, epoch > 1, (epoch - 1) % every == 0 { slipstream?.thaw() }
+            if let settings = slipstream?.settings {
+                slipstream?.active = epoch > settings.warmupEpochs
+                if epoch > 1, (epoch - 1) % settings.fullRefreshEpochs == 0 { slipstream?.thaw() }
+            }
             var samples = users.shuffled(using: &rng).flatMap {
                 builder.samples(for: $0, count: configuration.samplesPerUser, using: &rng)
             }

@@ -14,6 +14,8 @@ public struct TrainerConfiguration: Sendable {
     public var samplesPerUser = 8
     public var batchSize = 64
     public var negatives = 8
+    /// Items of the example's own history added as negatives (see `SampleBuilder`).
+    public var historyNegatives = 0
     public var loss = TrainingLoss.binaryCrossEntropy
     public var learningRate: Float = 0.001
     /// Epochs without a better validation NDCG@10 before stopping.
@@ -47,6 +49,8 @@ public struct SlipstreamSettings: Sendable {
     public var periodSteps = 40
     /// Every this many epochs every row is fresh again (the periodic full refresh).
     public var fullRefreshEpochs = 3
+    /// Epochs trained in full before the first snapshot: early on every row still moves.
+    public var warmupEpochs = 1
 
     public init() {}
 }

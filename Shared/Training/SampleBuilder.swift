@@ -6,17 +6,21 @@ import Model
 /// Histories carry positions counted back from their most recent item, so a history's encoding
 /// depends on where it ends: SASRec's trick of scoring every position of one encoded sequence
 /// would train the model on shifted positions it never sees in serving. Instead each example is a
-/// prefix ending just before a target, encoded on its own; the target and sampled negatives (items
-/// the user never interacted with) are the candidates.
+/// prefix ending just before a target, encoded on its own; the candidates are the target, sampled
+/// negatives (items the user never interacted with) and up to `historyNegatives` of the history's
+/// own items: serving ranks every item, already-seen ones included (RecBole's protocol keeps them),
+/// so the model must learn that what was just watched is not what comes next.
 public struct SampleBuilder: Sendable {
     public let split: LeaveOneOutSplit
     public let maxHistory: Int
     public let negatives: Int
+    public let historyNegatives: Int
 
-    public init(split: LeaveOneOutSplit, maxHistory: Int, negatives: Int) {
+    public init(split: LeaveOneOutSplit, maxHistory: Int, negatives: Int, historyNegatives: Int = 0) {
         self.split = split
         self.maxHistory = maxHistory
         self.negatives = negatives
+        self.historyNegatives = historyNegatives
     }
 
     /// `count` examples for `user` (none if its training prefix has fewer than 2 items).
@@ -33,8 +37,10 @@ public struct SampleBuilder: Sendable {
                 let item = Int64.random(in: 0..<itemCount, using: &rng)
                 if !interacted.contains(item) { candidates.append(item) }
             }
+            let seen = Array(Set(history).subtracting([sequence[target]])).sorted().shuffled(using: &rng)
+            candidates += seen.prefix(historyNegatives)
             return TrainingSample(
-                history: history, candidates: candidates, labels: [1] + [Float](repeating: 0, count: negatives))
+                history: history, candidates: candidates, labels: [1] + [Float](repeating: 0, count: candidates.count - 1))
         }
     }
 }

@@ -74,6 +74,17 @@ import ZeroMQ
             return
         }
         #expect(width.code == .badRequest)
+        // A dense part this shard cannot take (it holds no dense weights) or a NaN gradient: refused
+        // whole, the rows in the same push untouched.
+        var withDense = PushRequest(header: RequestHeader(requestID: 4, deadline: nil), ids: [7], gradients: [1, 1, 1, 1])
+        withDense.denseGradients = [1, 2, 3]
+        withDense.denseLearningRate = 0.01
+        guard case .failure(let noDense) = try push([withDense.encoded()]).result else { Issue.record("dense accepted"); return }
+        #expect(noDense.code == .unavailable && noDense.message.contains("dense"))
+        let nan = PushRequest(header: RequestHeader(requestID: 5, deadline: nil), ids: [7], gradients: [1, .nan, 1, 1])
+        guard case .failure(let notFinite) = try push([nan.encoded()]).result else { Issue.record("NaN accepted"); return }
+        #expect(notFinite.code == .badRequest)
+        #expect(try rows([7]) == Array(after[4..<8]))
     }
 
     /// Slipstream's server half: after a snapshot of the hot rows, a hot row that barely moved is

@@ -144,10 +144,12 @@ import ZeroMQ
         var configuration = setup.configuration()
         var settings = SlipstreamSettings()
         (settings.threshold, settings.hotFraction, settings.periodSteps, settings.fullRefreshEpochs) = (0.2, 0.5, 5, 4)
+        settings.warmupEpochs = 1
         configuration.slipstream = settings
         let reports = try Trainer(configuration: configuration).run { _ in }
         let skipped = reports.map(\.traffic.rowsSkipped).reduce(0, +)
         #expect(skipped > 0, "no row was ever stale")
+        #expect(reports[0].traffic.rowsSkipped == 0, "nothing is skipped during the warm-up epoch")
         let best = reports.compactMap(\.validationHR).max()!
         #expect(best > 0.6, "validation HR@10 by epoch: \(reports.map(\.validationHR))")
     }
