@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 bin=$(swift build -c release --show-bin-path)
 epochs=${EPOCHS:-8}
 seed=${SEED:-1}
-slipstream_flags=${SLIPSTREAM_FLAGS:---slipstream --slipstream-threshold 0.05 --slipstream-hot-fraction 0.5 --slipstream-period-steps 40 --slipstream-full-refresh-epochs 4}
-common=(--samples-per-user 12 --negatives 64 --loss softmax --learning-rate 0.003 --patience "$epochs" "$@")
+slipstream_flags=${SLIPSTREAM_FLAGS:---slipstream --slipstream-threshold 0.05 --slipstream-hot-fraction 0.5 --slipstream-period-steps 40 --slipstream-full-refresh-epochs 1 --slipstream-warmup-epochs 1}
+common=(--samples-per-user 12 --negatives 64 --history-negatives 50 --loss softmax --learning-rate 0.003 --patience "$epochs" "$@")
 echo "workload: MovieLens-100K, 1 trainer, $epochs epochs, seed $seed, flags: ${common[*]}"
 echo "machine:  $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "slipstream run: $slipstream_flags"

@@ -44,11 +44,13 @@ public struct SlipstreamSettings: Sendable {
     /// A hot row whose relative change since its snapshot is below this is stale.
     public var threshold: Float = 0.05
     /// Share of rows (the most pushed) snapshotted as hot.
-    public var hotFraction: Float = 0.2
+    public var hotFraction: Float = 0.5
     /// Steps between queries (each takes a new snapshot).
     public var periodSteps = 40
-    /// Every this many epochs every row is fresh again (the periodic full refresh).
-    public var fullRefreshEpochs = 3
+    /// Every this many epochs every row is fresh again (the periodic full refresh). A frozen row
+    /// gets no pushes, so the server sees it unchanged and reports it stale again: only a refresh,
+    /// which trains it for a period before the next query, re-measures it. Hence every epoch.
+    public var fullRefreshEpochs = 1
     /// Epochs trained in full before the first snapshot: early on every row still moves.
     public var warmupEpochs = 1
 
