@@ -138,6 +138,22 @@ import ZeroMQ
         #expect(best > 0.6, "validation HR@10 by epoch: \(reports[0]!.map(\.validationHR))")
     }
 
+    /// One trainer is deterministic given its seed: two runs against fresh servers export the same
+    /// model, bit for bit (two trainers at once interleave their pushes, so they are not).
+    @Test func oneTrainerIsDeterministicWithASeed() throws {
+        func train() throws -> ModelFile {
+            let setup = try Setup()
+            var configuration = setup.configuration()
+            (configuration.epochs, configuration.seed) = (2, 9)
+            _ = try Trainer(configuration: configuration).run { _ in }
+            return try ModelFile.load(path: configuration.output, itemTable: true)
+        }
+        let (first, second) = (try train(), try train())
+        #expect(first.itemTable!.array == second.itemTable!.array)
+        #expect(
+            first.dense.named(first.config).flatMap { $0.tensor.array } == second.dense.named(second.config).flatMap { $0.tensor.array })
+    }
+
     /// Slipstream skips stale rows' traffic and still learns.
     @Test func slipstreamSkipsStaleRowsAndStillLearns() throws {
         let setup = try Setup()
