@@ -35,6 +35,8 @@ struct TrainerCommand: ParsableCommand {
     var loss: String = "bce"
     @Option(help: "Adam learning rate for the dense weights.")
     var learningRate: Float = 0.001
+    @Option(help: "Multiply the dense learning rate by this after every epoch (1: constant).")
+    var learningRateDecay: Float = 1
     @Option(help: "Epochs without a better validation NDCG@10 before stopping.")
     var patience = 4
     @Option(help: "Random seed (sampling order; the initial weights come from --initial).")
@@ -73,6 +75,7 @@ struct TrainerCommand: ParsableCommand {
         guard let lossKind = TrainingLoss(rawValue: loss) else { throw ValidationError("--loss is bce or softmax, not \(loss)") }
         configuration.loss = lossKind
         configuration.learningRate = learningRate
+        configuration.learningRateDecay = learningRateDecay
         configuration.patience = patience
         configuration.seed = seed
         configuration.worker = worker

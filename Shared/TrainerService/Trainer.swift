@@ -19,6 +19,8 @@ public final class Trainer {
     let pushes: PushClient
     let context = ZMQContext()
     var slipstream: SlipstreamRows?
+    /// This epoch's dense learning rate.
+    var learningRate: Float
 
     public init(configuration: TrainerConfiguration) throws {
         self.configuration = configuration
@@ -32,6 +34,7 @@ public final class Trainer {
             context: context, endpoints: configuration.embeddingEndpoints, defaultTimeoutMilliseconds: 10_000, curve: configuration.curve)
         pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints, curve: configuration.curve)
         slipstream = configuration.slipstream.map(SlipstreamRows.init)
+        learningRate = configuration.learningRate
         // Start from the shared dense weights (another trainer may have moved them already).
         let shared = try pushes.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: true)).get()
         guard shared.dense.count == model.flatDense().count else {
@@ -57,6 +60,7 @@ public final class Trainer {
         var sinceBest = 0
         for epoch in 1...configuration.epochs {
             let started = Date()
+            learningRate = configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(epoch - 1)))
             if let settings = slipstream?.settings {
                 slipstream?.active = epoch > settings.warmupEpochs
                 if epoch > 1, (epoch - 1) % settings.fullRefreshEpochs == 0 { slipstream?.thaw() }
@@ -130,7 +134,7 @@ public final class Trainer {
             query = .init(threshold: settings.threshold, hotFraction: settings.hotFraction)
         }
         let densePush = PushClient.DensePush(
-            gradients: kept.isEmpty ? [] : dense, learningRate: configuration.learningRate, wantWeights: true)
+            gradients: kept.isEmpty ? [] : dense, learningRate: learningRate, wantWeights: true)
         let outcome = try pushes.exchange(sparse, dense: densePush, stale: query).get()
         model.setFlatDense(outcome.dense)
         traffic.denseBytes = 4 * (kept.isEmpty ? 0 : dense.count) + 4 * outcome.dense.count

@@ -18,6 +18,8 @@ public struct TrainerConfiguration: Sendable {
     public var historyNegatives = 0
     public var loss = TrainingLoss.binaryCrossEntropy
     public var learningRate: Float = 0.001
+    /// The dense learning rate is multiplied by this after every epoch (1: constant).
+    public var learningRateDecay: Float = 1
     /// Epochs without a better validation NDCG@10 before stopping.
     public var patience = 4
     public var seed: UInt64 = 1

@@ -11,7 +11,7 @@ enum WireFuzz {
     static func check(_ data: UnsafeRawBufferPointer) {
         guard let selector = data.first else { return }
         let input = UnsafeRawBufferPointer(rebasing: data.dropFirst())
-        switch selector % 9 {
+        switch selector % 10 {
         case 0: roundTrip(input, RecommendRequest.init(decoding:), { $0.encoded() })
         case 1: roundTrip(input, RecommendReply.init(decoding:), { $0.encoded() })
         case 2: roundTrip(input, EncodeRequest.init(decoding:), { $0.encoded() })
@@ -20,7 +20,8 @@ enum WireFuzz {
         case 5: roundTrip(input, ScoreReply.init(decoding:), { $0.encoded() })
         case 6: roundTrip(input, LookupRequest.init(decoding:), { $0.encoded() })
         case 7: roundTrip(input, LookupReply.init(decoding:), { $0.encoded() })
-        default: roundTrip(input, PushRequest.init(decoding:), { $0.encoded() })
+        case 8: roundTrip(input, PushRequest.init(decoding:), { $0.encoded() })
+        default: roundTrip(input, PushReply.init(decoding:), { $0.encoded() })
         }
     }
 
@@ -78,6 +79,20 @@ enum WireFuzz {
             print("wire-fuzz: replayed \(paths.count) inputs through every decoder's round trip")
         }
 
+        /// A trainer's full exchange: rows, the dense gradient, and a Slipstream query.
+        static func trainingStep(_ header: RequestHeader) -> [UInt8] {
+            var request = PushRequest(header: header, ids: [3], gradients: [0.5, -0.5])
+            (request.denseGradients, request.denseLearningRate, request.wantDense) = ([0.1, 0.2, 0.3], 0.003, true)
+            (request.staleThreshold, request.hotFraction) = (0.05, 0.5)
+            return request.encoded()
+        }
+
+        static func trainingReply() -> [UInt8] {
+            var reply = PushReply(requestID: 7, result: .success(1), modelVersion: "v1")
+            (reply.dense, reply.denseStep, reply.staleIDs, reply.hotRows) = ([1, 2, 3], 42, [5, 9], 2)
+            return reply.encoded()
+        }
+
         /// Valid messages of every type, prefixed with their selector: the seed corpus.
         static func writeSeeds(to folder: String) {
             let header = RequestHeader(requestID: 7, deadline: Deadline(unixMicros: 1_700_000_000_000_000))
@@ -101,6 +116,8 @@ enum WireFuzz {
                 (6, LookupRequest(header: header, ids: [1, 1, 2], modelVersion: "v1").encoded()),
                 (7, LookupReply(requestID: 7, result: .success(EmbeddingRows(modelVersion: "v1", dim: 2, rows: [1, 2, 3, 4]))).encoded()),
                 (8, PushRequest(header: header, ids: [1, 2], gradients: [0.1, 0.2, 0.3, 0.4]).encoded()),
+                (8, trainingStep(header)),
+                (9, trainingReply()),
             ]
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             for (index, (selector, bytes)) in seeds.enumerated() {
