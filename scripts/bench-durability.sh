@@ -29,16 +29,19 @@ for concurrency in ${CONCURRENCY:-1 2}; do
     port=${entry##*:}
     result=$("$bin/recctl" bench-push --push "tcp://127.0.0.1:$port" --rows "${ROWS:-1600}" --pushes "${PUSHES:-300}" \
       --concurrency "$concurrency" --json)
-    echo "$name concurrency=$concurrency $result"
+    echo "$name $concurrency $result"
   done
-done | python3 -c '
+done >"$work/results"
+python3 - "$work/results" <<'PY'
 import json, sys
-rows = [(l.split(" ", 2)[0], l.split(" ", 2)[1], json.loads(l.split(" ", 2)[2])) for l in sys.stdin if l.strip()]
-print(rows[0][2]["workload"].split(",")[0])
-print(f"{\"server\":18} {\"clients\":>7} {\"pushes/s\":>9} {\"p50 us\":>8} {\"p99 us\":>8} {\"p50 vs memory\":>14}")
+rows = [line.split(" ", 2) for line in open(sys.argv[1]) if line.strip()]
+print("workload:", json.loads(rows[0][2])["workload"].split(",")[0] + ", closed loop, each client waits for its acknowledgement")
+print(f'{"server":18} {"clients":>7} {"pushes/s":>9} {"p50 us":>8} {"p99 us":>8} {"p50 vs memory":>14}')
 base = {}
-for name, conc, r in rows:
-    c = conc.split("=")[1]
-    if name == "memory": base[c] = r["latency_us"]["p50"]
-    print(f"{name:18} {c:>7} {r[\"pushes_per_s\"]:9.0f} {r[\"latency_us\"][\"p50\"]:8.0f} {r[\"latency_us\"][\"p99\"]:8.0f} {r[\"latency_us\"][\"p50\"] / base[c]:13.2f}x")
-'
+for name, clients, text in rows:
+    r = json.loads(text)
+    p50 = r["latency_us"]["p50"]
+    if name == "memory":
+        base[clients] = p50
+    print(f'{name:18} {clients:>7} {r["pushes_per_s"]:9.0f} {p50:8.0f} {r["latency_us"]["p99"]:8.0f} {p50 / base[clients]:13.2f}x')
+PY
