@@ -25,7 +25,7 @@ up=$!
 trap 'kill -INT $up 2>/dev/null || true; wait $up 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do grep -q '^ready' run/up.log && break; sleep 0.2; done
 grep -q '^ready' run/up.log || { cat run/up.log; echo "suite did not become ready" >&2; exit 1; }
-sed -n '1,4p' run/up.log
+grep -v '^20[0-9][0-9]-' run/up.log | sed -n '1,3p'
 gateway=tcp://127.0.0.1:$port
 echo; echo "== a new user who watched Star Wars, The Empire Strikes Back, Return of the Jedi, Raiders of the Lost Ark,"
 echo "   Toy Story and The Silence of the Lambs: the trained model's top 10 of all 1,682 movies"
