@@ -21,6 +21,7 @@ public final class Trainer {
     var slipstream: SlipstreamRows?
     /// This epoch's dense learning rate.
     var learningRate: Float
+    let denseLayout: DenseLayout
 
     public init(configuration: TrainerConfiguration) throws {
         self.configuration = configuration
@@ -35,11 +36,12 @@ public final class Trainer {
         pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints, curve: configuration.curve)
         slipstream = configuration.slipstream.map(SlipstreamRows.init)
         learningRate = configuration.learningRate
+        denseLayout = DenseLayout(initial.config)
         // Start from the shared dense weights (another trainer may have moved them already).
         let shared = try pushes.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: true)).get()
-        guard shared.dense.count == model.flatDense().count else {
+        guard shared.dense.count == denseLayout.count else {
             throw ModelError(
-                "the server holds \(shared.dense.count) dense weights, \(configuration.initialModel) has \(model.flatDense().count): start it from the same file"
+                "the server holds \(shared.dense.count) dense weights, \(configuration.initialModel) has \(denseLayout.count): start it from the same file"
             )
         }
         model.setFlatDense(shared.dense)
@@ -116,14 +118,13 @@ public final class Trainer {
         traffic.rowsPulled = fresh.count
 
         let scale = 1 / Float(max(kept.count, 1))
-        var dense = [Float](repeating: 0, count: model.flatDense().count)
+        var dense = [Float](repeating: 0, count: denseLayout.count)
         var sparse: [Int64: [Float]] = [:]
         var loss: Float = 0
         for sample in kept {
             let step = model.step(sample, loss: configuration.loss, row: { table[$0]! })
             loss += step.loss
-            let g = step.gradients.flatDense(model.config)
-            dense.withUnsafeMutableBufferPointer { out in for i in 0..<g.count { out[i] += g[i] * scale } }
+            step.gradients.addDense(into: &dense, scale: scale, layout: denseLayout)
             for (id, row) in step.gradients.rows where !(slipstream?.isFrozen(id) ?? false) {
                 sparse[id] = sparse[id].map { zip($0, row).map { $0 + $1 * scale } } ?? row.map { $0 * scale }
             }

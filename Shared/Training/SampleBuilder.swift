@@ -37,8 +37,10 @@ public struct SampleBuilder: Sendable {
                 let item = Int64.random(in: 0..<itemCount, using: &rng)
                 if !interacted.contains(item) { candidates.append(item) }
             }
-            let seen = Array(Set(history).subtracting([sequence[target]])).sorted().shuffled(using: &rng)
-            candidates += seen.prefix(historyNegatives)
+            if historyNegatives > 0 {
+                let seen = Array(Set(history).subtracting([sequence[target]])).sorted().shuffled(using: &rng)
+                candidates += seen.prefix(historyNegatives)
+            }
             return TrainingSample(
                 history: history, candidates: candidates, labels: [1] + [Float](repeating: 0, count: candidates.count - 1))
         }

@@ -31,13 +31,6 @@ public struct Gradients: Sendable {
 
     public init() {}
 
-    /// The dense gradient as one vector in `DenseWeights.layout` order (zeros where none).
-    public func flatDense(_ config: ModelConfig) -> [Float] {
-        DenseWeights.layout(config).flatMap { entry in
-            dense[entry.name] ?? [Float](repeating: 0, count: entry.shape.reduce(1, *))
-        }
-    }
-
     mutating func add(_ name: String, _ values: [Float]) {
         if let existing = dense[name] {
             dense[name] = zip(existing, values).map(+)
