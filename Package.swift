@@ -158,7 +158,7 @@ let package = Package(
         // Tests.
         .target(
             name: "TestSupport",
-            dependencies: ["Model", "ZeroMQ", "Wire", "Client"],
+            dependencies: ["Model", "ZeroMQ", "Wire", "Client", "EmbeddingService", "ServiceRuntime"],
             path: "Tests/TestSupport"
         ),
         // Fuzz harness for the wire decoders (scripts/fuzz.sh); a corpus replayer when built normally.

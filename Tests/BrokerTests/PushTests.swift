@@ -13,23 +13,8 @@ import ZeroMQ
 
     @Test func pushesApplyRowWiseAdagradAndLookupsSeeThem() throws {
         let context = ZMQContext()
-        let ports = try FreePorts.take(2)
-        var configuration = EmbeddingServerConfiguration(modelPath: "")
-        configuration.bind = "tcp://127.0.0.1:\(ports[0])"
-        configuration.pushBind = "tcp://127.0.0.1:\(ports[1])"
-        configuration.learningRate = 0.1
-        // Its own copy of the table: pushes change rows in place.
-        let table = Tensor(shape: [50, 4], values: Self.model.itemTable!.array)
-        let shard = EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: "v")
-        let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
-        let stop = StopFlag()
-        let thread = Thread { try? server.run(context: context, stop: stop) }
-        thread.start()
-        defer {
-            stop.stop()
-            while !thread.isFinished { usleep(1_000) }
-        }
+        let server = try InProcessEmbeddingServer(model: Self.model, learningRate: 0.1)
+        let configuration = server.configuration
         let pusher = try Socket(context, .dealer)
         try pusher.connect(configuration.pushBind!)
         let lookups = try EmbeddingClient(context: context, endpoints: [configuration.bind])
@@ -91,23 +76,8 @@ import ZeroMQ
     /// reported stale and one that moved a lot is not; cold rows are never reported.
     @Test func staleQueriesReportHotRowsThatBarelyMoved() throws {
         let context = ZMQContext()
-        let ports = try FreePorts.take(2)
-        var configuration = EmbeddingServerConfiguration(modelPath: "")
-        configuration.bind = "tcp://127.0.0.1:\(ports[0])"
-        configuration.pushBind = "tcp://127.0.0.1:\(ports[1])"
-        configuration.learningRate = 0.1
-        let table = Tensor(shape: [50, 4], values: Self.model.itemTable!.array)
-        let shard = EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: "v")
-        let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
-        let stop = StopFlag()
-        let thread = Thread { try? server.run(context: context, stop: stop) }
-        thread.start()
-        defer {
-            stop.stop()
-            while !thread.isFinished { usleep(1_000) }
-        }
-        let client = try PushClient(context: context, endpoints: [configuration.pushBind!])
+        let server = try InProcessEmbeddingServer(model: Self.model, learningRate: 0.1)
+        let client = try PushClient(context: context, endpoints: [server.pushEndpoint])
         let query = PushClient.StaleQuery(threshold: 0.05, hotFraction: 0.04)  // 2 of 50 rows are hot
         // Rows 3 and 9 are pushed most: they are the hot ones in the first snapshot.
         for _ in 0..<3 { _ = try client.push([3: [1, 1, 1, 1], 9: [1, 1, 1, 1], 20: [1, 1, 1, 1]]).get() }

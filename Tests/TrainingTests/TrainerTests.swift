@@ -15,10 +15,9 @@ import ZeroMQ
         let folder: URL
         let initial = Fixtures.randomModel(items: 40, dim: 16, heads: 2, layers: 1, maxHistory: 10, seed: 6)
         let initialPath: String
-        let lookup: String
-        let push: String
-        private let stop = StopFlag()
-        private let thread: Thread
+        let server: InProcessEmbeddingServer
+        var lookup: String { server.lookupEndpoint }
+        var push: String { server.pushEndpoint }
 
         init() throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -36,29 +35,10 @@ import ZeroMQ
             try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("ml-100k.inter"), atomically: true, encoding: .utf8)
             initialPath = folder.appendingPathComponent("init.safetensors").path
             try initial.save(path: initialPath)
-
-            let ports = try FreePorts.take(2)
-            (lookup, push) = ("tcp://127.0.0.1:\(ports[0])", "tcp://127.0.0.1:\(ports[1])")
-            var configuration = EmbeddingServerConfiguration(modelPath: initialPath)
-            configuration.bind = lookup
-            configuration.pushBind = push
-            configuration.learningRate = 0.1
-            configuration.sharedDense = (initial.config.version, initial.dense.named(initial.config).flatMap { $0.tensor.array })
-            let shard = EmbeddingShard(table: initial.itemTable!, shard: 0, shards: 1, modelVersion: initial.config.version)
-            let server = EmbeddingServer(
-                handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test")
-            )
-            let context = ZMQContext()
-            let stop = self.stop
-            thread = Thread { try? server.run(context: context, stop: stop) }
-            thread.start()
+            server = try InProcessEmbeddingServer(model: initial, learningRate: 0.1, sharedDense: true)
         }
 
-        deinit {
-            stop.stop()
-            while !thread.isFinished { usleep(1_000) }
-            try? FileManager.default.removeItem(at: folder)
-        }
+        deinit { try? FileManager.default.removeItem(at: folder) }
 
         func configuration(worker: Int = 0, workers: Int = 1) -> TrainerConfiguration {
             var configuration = TrainerConfiguration(
