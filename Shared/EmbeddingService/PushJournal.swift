@@ -104,8 +104,6 @@ public final class PushJournal {
         try log.append(writer.bytes)
     }
 
-    public var hasUnsynced: Bool { log.unsyncedBytes > 0 }
-
     public func sync() throws(DurabilityError) { try log.sync() }
 
     public func snapshotDue(now: UInt64) -> Bool {

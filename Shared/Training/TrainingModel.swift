@@ -36,12 +36,8 @@ public struct TrainingModel {
         change(&weights[name]!.data)
     }
 
-    /// Every dense weight in the model file's layout order: what the parameter server holds.
-    public func flatDense() -> [Float] {
-        DenseWeights.layout(config).flatMap { weights[$0.name]!.data }
-    }
-
-    /// Replaces every dense weight from a `flatDense()`-shaped vector.
+    /// Replaces every dense weight from one vector in the model file's layout order (what the
+    /// parameter server holds; see `DenseLayout`).
     public mutating func setFlatDense(_ flat: [Float]) {
         var offset = 0
         for entry in DenseWeights.layout(config) {

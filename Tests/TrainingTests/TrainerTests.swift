@@ -78,13 +78,11 @@ import ZeroMQ
         #expect(try setup.denseSteps() == UInt64(steps))
         let exported = try ModelFile.load(path: configuration.output, itemTable: true)
         #expect(exported.config.version == "trained-1")
-        #expect(exported.itemTable!.array != initial(setup).itemTable!.array)
+        #expect(exported.itemTable!.array != setup.initial.itemTable!.array)
         #expect(
             exported.dense.named(exported.config).flatMap { $0.tensor.array }
                 != setup.initial.dense.named(exported.config).flatMap { $0.tensor.array })
     }
-
-    func initial(_ setup: Setup) -> ModelFile { setup.initial }
 
     /// Each trainer thread's reports.
     final class Results: @unchecked Sendable {
