@@ -2,6 +2,11 @@
 import PackageDescription
 
 /// C libraries come from Debian packages (see README): libzmq3-dev, libprotobuf-c-dev, libopenblas-dev, zlib1g-dev.
+///
+/// `Shared/` is grouped in layers, and dependencies only point down them:
+/// Interop (C shims) < Transport (sockets, messages, broker protocol, clients) and Learning (model
+/// math, training, data) < Runtime (service lifecycle, replica runtime, caches, durability) < Tiers
+/// (one library per service) < `Services/` (thin executables). No tier imports another tier.
 let package = Package(
     name: "RecServe",
     platforms: [.macOS(.v15)],
@@ -21,94 +26,111 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // C interop: one shim header each.
-        .systemLibrary(name: "CZmq", path: "Shared/CZmq"),
-        .systemLibrary(name: "CProtobufC", path: "Shared/CProtobufC"),
-        .systemLibrary(name: "COpenBLAS", path: "Shared/COpenBLAS", pkgConfig: "openblas"),
-        .systemLibrary(name: "CZlib", path: "Shared/CZlib"),
+        // Interop: one shim header each.
+        .systemLibrary(name: "CZmq", path: "Shared/Interop/CZmq"),
+        .systemLibrary(name: "CProtobufC", path: "Shared/Interop/CProtobufC"),
+        .systemLibrary(name: "COpenBLAS", path: "Shared/Interop/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CZlib", path: "Shared/Interop/CZlib"),
+
+        // Transport: time, sockets, messages, the broker protocol, clients of the services.
+        .target(name: "Clocks", path: "Shared/Transport/Clocks"),
         .target(
             name: "RecServeProtoC",
             dependencies: ["CProtobufC"],
-            path: "Shared/RecServeProtoC",
+            path: "Shared/Transport/RecServeProtoC",
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
+        .target(name: "ZeroMQ", dependencies: ["CZmq"], path: "Shared/Transport/ZeroMQ"),
+        .target(name: "Wire", dependencies: ["RecServeProtoC", "CProtobufC", "Clocks"], path: "Shared/Transport/Wire"),
+        .target(name: "Broker", dependencies: ["ZeroMQ", "Clocks"], path: "Shared/Transport/Broker"),
+        .target(name: "Clients", dependencies: ["ZeroMQ", "Wire", "Clocks"], path: "Shared/Transport/Clients"),
 
-        // Libraries.
-        .target(name: "ZeroMQ", dependencies: ["CZmq"], path: "Shared/ZeroMQ"),
-        .target(name: "Wire", dependencies: ["RecServeProtoC", "CProtobufC"], path: "Shared/Wire"),
-        .target(
-            name: "Broker",
-            dependencies: ["ZeroMQ", "Wire", "ServiceRuntime", .product(name: "Logging", package: "swift-log")],
-            path: "Shared/Broker"
-        ),
+        // Learning: ranking, model math (BLAS), training, data, evaluation.
+        .target(name: "Ranking", path: "Shared/Learning/Ranking"),
         .target(
             name: "Model",
-            dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
-            path: "Shared/Model"
+            dependencies: ["COpenBLAS", "Ranking", .product(name: "Numerics", package: "swift-numerics")],
+            path: "Shared/Learning/Model"
         ),
-        .target(name: "Caching", path: "Shared/Caching"),
-        .target(name: "Durability", dependencies: ["CZlib"], path: "Shared/Durability"),
-        .target(name: "Dataset", path: "Shared/Dataset"),
+        .target(name: "Dataset", path: "Shared/Learning/Dataset"),
         .target(
             name: "Training", dependencies: ["Model", "Dataset", .product(name: "Numerics", package: "swift-numerics")],
-            path: "Shared/Training"),
-        .target(name: "Evaluation", dependencies: ["Dataset", "Model"], path: "Shared/Evaluation"),
+            path: "Shared/Learning/Training"),
+        .target(name: "Evaluation", dependencies: ["Dataset", "Model", "Ranking"], path: "Shared/Learning/Evaluation"),
+
+        // Runtime: process lifecycle and flags, the replica runtime, caches, durable files.
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "ZeroMQ",
+                "ZeroMQ", "Wire", "Clocks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Shared/ServiceRuntime"
+            path: "Shared/Runtime/ServiceRuntime"
         ),
         .target(
-            name: "EmbeddingService",
+            name: "ReplicaRuntime",
             dependencies: [
-                "ZeroMQ", "Wire", "Model", "Training", "ServiceRuntime", "Durability", .product(name: "Logging", package: "swift-log"),
+                "Broker", "ServiceRuntime", "Clients", "ZeroMQ", "Wire", "Clocks",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Shared/EmbeddingService"
+            path: "Shared/Runtime/ReplicaRuntime"
+        ),
+        .target(name: "SuiteLauncher", dependencies: ["ServiceRuntime"], path: "Shared/Runtime/SuiteLauncher"),
+        .target(name: "Caching", path: "Shared/Runtime/Caching"),
+        .target(name: "Durability", dependencies: ["CZlib"], path: "Shared/Runtime/Durability"),
+
+        // Tiers: each service's logic, as a library.
+        .target(
+            name: "EmbeddingServing",
+            dependencies: ["ZeroMQ", "Wire", "Model", "ServiceRuntime", "Clocks", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Tiers/EmbeddingServing"
+        ),
+        .target(
+            name: "ParameterServer",
+            dependencies: [
+                "EmbeddingServing", "ZeroMQ", "Wire", "Model", "Training", "ServiceRuntime", "Durability", "Clocks",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Tiers/ParameterServer"
         ),
         .target(
             name: "EncoderService",
             dependencies: [
-                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime", "Caching",
+                "ReplicaRuntime", "Wire", "Model", "Clients", "ServiceRuntime", "Caching", "Clocks",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Shared/EncoderService"
+            path: "Shared/Tiers/EncoderService"
         ),
         .target(
             name: "ScorerService",
             dependencies: [
-                "Broker", "Wire", "Model", "EmbeddingService", "ServiceRuntime", "Caching",
+                "ReplicaRuntime", "Wire", "Model", "Ranking", "Clients", "ServiceRuntime", "Caching", "Clocks",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Shared/ScorerService"
+            path: "Shared/Tiers/ScorerService"
         ),
         .target(
             name: "GatewayService",
             dependencies: [
-                "Broker", "Wire", "ZeroMQ", "Model", "ServiceRuntime", "Caching", .product(name: "Logging", package: "swift-log"),
+                "Broker", "Wire", "ZeroMQ", "Ranking", "ServiceRuntime", "Caching", "Clocks",
+                .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Shared/GatewayService"
+            path: "Shared/Tiers/GatewayService"
         ),
         .target(
             name: "TrainerService",
-            dependencies: ["Training", "Dataset", "Evaluation", "EmbeddingService", "Model", "Wire", "ZeroMQ"],
-            path: "Shared/TrainerService"
-        ),
-        .target(
-            name: "Client",
-            dependencies: ["ZeroMQ", "Wire"],
-            path: "Shared/Client"
+            dependencies: ["Training", "Dataset", "Evaluation", "Clients", "Model", "Wire", "ZeroMQ", "Clocks"],
+            path: "Shared/Tiers/TrainerService"
         ),
 
         // Executables: thin mains.
         .executableTarget(
             name: "embedding-server",
             dependencies: [
-                "EmbeddingService", "ServiceRuntime", "Model",
+                "EmbeddingServing", "ParameterServer", "ServiceRuntime", "Model", "Clocks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/embedding-server"
@@ -116,24 +138,21 @@ let package = Package(
         .executableTarget(
             name: "history-encoder",
             dependencies: [
-                "EncoderService", "ServiceRuntime", "Model", "Broker",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EncoderService", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/history-encoder"
         ),
         .executableTarget(
             name: "scorer",
             dependencies: [
-                "ScorerService", "ServiceRuntime", "Model", "Broker",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ScorerService", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/scorer"
         ),
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayService", "ServiceRuntime", "Model",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GatewayService", "ServiceRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/gateway"
         ),
@@ -148,26 +167,33 @@ let package = Package(
         .executableTarget(
             name: "recctl",
             dependencies: [
-                "Client", "Model", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation", "EmbeddingService", "ZeroMQ",
+                "Clients", "Model", "Ranking", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation", "ZeroMQ", "ServiceRuntime",
+                "SuiteLauncher", "Clocks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/recctl"
         ),
 
-        // Tests.
+        // Tests: one folder per library target they test, plus multi-process integration tests.
         .target(
             name: "TestSupport",
-            dependencies: ["Model", "ZeroMQ", "Wire", "Client", "EmbeddingService", "ServiceRuntime"],
+            dependencies: [
+                "Model", "ZeroMQ", "Wire", "Clients", "EmbeddingServing", "ParameterServer", "ServiceRuntime", "SuiteLauncher", "Clocks",
+                "GatewayService", "EncoderService", "ScorerService", "ReplicaRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport"
         ),
         // Fuzz harness for the wire decoders (scripts/fuzz.sh); a corpus replayer when built normally.
         .executableTarget(name: "wire-fuzz", dependencies: ["Wire"], path: "Tests/Fuzz", exclude: ["corpus"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Caching", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Ranking", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(name: "CachingTests", dependencies: ["Caching", "Model"], path: "Tests/CachingTests"),
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "TrainerService", "EmbeddingService", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport",
+                "Training", "TrainerService", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport",
             ],
             path: "Tests/TrainingTests"),
         .testTarget(
@@ -178,17 +204,19 @@ let package = Package(
             dependencies: ["Wire", "ZeroMQ", "TestSupport"],
             path: "Tests/WireTests"
         ),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "ZeroMQ", "Clocks"], path: "Tests/BrokerTests"),
         .testTarget(
-            name: "BrokerTests",
+            name: "TierTests",
             dependencies: [
-                "Broker", "GatewayService", "EncoderService", "ScorerService", "EmbeddingService", "ServiceRuntime", "TestSupport",
+                "GatewayService", "EncoderService", "ScorerService", "EmbeddingServing", "ParameterServer", "Broker",
+                "ServiceRuntime", "Clients", "Clocks", "TestSupport",
             ],
-            path: "Tests/BrokerTests"
+            path: "Tests/TierTests"
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TestSupport", "Client", "Wire", "Model", "ZeroMQ", "EmbeddingService",
+                "TestSupport", "Clients", "Wire", "Model", "ZeroMQ", "Broker", "Clocks", "EmbeddingServing", "ParameterServer", "ServiceRuntime",
                 "embedding-server", "history-encoder", "scorer", "gateway", "recctl",
             ],
             path: "Tests/IntegrationTests"

@@ -1,34 +1,39 @@
 import ArgumentParser
-import EmbeddingService
+import EmbeddingServing
 import Logging
 import Model
+import ParameterServer
 import ServiceRuntime
-import Wire
 import ZeroMQ
 
 @main
 struct EmbeddingServerCommand: AsyncParsableCommand {
-    static func main() async { await mainWithEnvironment() }
+    static func main() async {
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
+        await mainWithEnvironment()
+    }
 
     static let configuration = CommandConfiguration(
         commandName: "embedding-server",
         abstract: "RecServe's embedding-parameter server: answers batched item-row lookups for one shard.",
-        discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
+        discussion: ServiceMain.environmentDiscussion)
+
+    private static let defaults = (lookup: EmbeddingServerConfiguration(), training: ParameterServerConfiguration())
 
     @Option(help: "Model file (safetensors) whose item table to serve.")
     var model: String
     @Option(help: "ZeroMQ endpoint to listen on.")
-    var bind = "tcp://127.0.0.1:5560"
+    var bind = defaults.lookup.bind
     @Option(help: "This server's shard index (it owns ids with id % shards == shard).")
-    var shard = 0
+    var shard = defaults.lookup.shard
     @Option(help: "Number of shards the id space is split into.")
-    var shards = 1
+    var shards = defaults.lookup.shards
     @Option(help: "How often to check the model file for a new version, in milliseconds (0: never).")
-    var reloadIntervalMs = 2_000
+    var reloadIntervalMs = ModelReload.defaultInterval.milliseconds
     @Option(help: "Endpoint where trainers push row gradients (off unless given; keep it off serving networks).")
     var pushBind: String?
     @Option(help: "Row-wise Adagrad learning rate for pushed gradients.")
-    var learningRate: Float = 0.05
+    var learningRate = defaults.training.learningRate
     @Option(
         help: ArgumentHelp(
             "Directory for the push log and snapshots; pushes are acknowledged only once logged (needs --push-bind).",
@@ -37,7 +42,8 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     @Option(help: "Sync the push log at most every N ms, holding acknowledgements until then (0: sync before every reply).")
     var fsyncIntervalMs = 0
     @Option(help: "Snapshot the pushed rows every N seconds (and at shutdown), so the log stays short.")
-    var snapshotIntervalS = 60
+    var snapshotIntervalS = PushJournal.Configuration(directory: "").snapshotInterval.components.seconds
+    @OptionGroup var limits: LimitOptions
     @OptionGroup var curve: InternalCurveServerOptions
     @OptionGroup var options: ServiceOptions
 
@@ -54,45 +60,50 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Kernels.reexecWithSingleThreadedBLASIfNeeded()
         ServiceMain.bootstrapLogging(level: options.logLevel)
         let logger = Logger(label: "embedding-server")
-        // A training server's shard 0 also holds the dense weights the trainers share.
-        let holdsDense = pushBind != nil && shard == 0
-        let file = try ModelFile.load(path: model, itemTable: true, dense: holdsDense)
         let (shard, shards) = (self.shard, self.shards)
-        let table = EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
-        let tables = VersionRegistry(version: file.config.version, value: table)
-        var configuration = EmbeddingServerConfiguration(modelPath: model)
-        configuration.bind = Endpoint.normalize(bind)
-        (configuration.shard, configuration.shards) = (shard, shards)
-        configuration.pushBind = pushBind.map(Endpoint.normalize)
-        configuration.learningRate = learningRate
-        configuration.curve = try curve.settings()
-        if holdsDense {
-            configuration.sharedDense = (file.config.version, file.dense.named(file.config).flatMap { $0.tensor.array })
+        let load: ModelReload.Loader<EmbeddingShard> = { path in
+            let file = try ModelFile.load(path: path, itemTable: true, dense: false)
+            return (
+                file.config.version, EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
+            )
         }
-        configuration.journal = stateDir.map {
-            var journal = PushJournal.Configuration(directory: $0)
-            journal.syncPolicy = fsyncIntervalMs == 0 ? .everyPush : .interval(milliseconds: fsyncIntervalMs)
-            journal.snapshotIntervalSeconds = snapshotIntervalS
-            return journal
-        }
+        let first = try load(model)
+        let tables = VersionRegistry(version: first.version, value: first.value)
+        var lookup = EmbeddingServerConfiguration()
+        lookup.bind = Endpoint.normalize(bind)
+        (lookup.shard, lookup.shards) = (shard, shards)
+        lookup.limits = limits.limits
+        lookup.curve = try curve.settings()
         let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shards: tables, limits: configuration.limits), configuration: configuration,
-            logger: logger)
+            handler: EmbeddingRequestHandler(shards: tables, limits: lookup.limits), configuration: lookup, logger: logger,
+            attach: try pushBind.map {
+                try ParameterServer.attach(configuration: training(pushBind: $0), lookup: lookup, shards: tables, logger: logger)
+            })
         let context = ZMQContext()
         let reload = ModelReload.service(
-            path: model, intervalMilliseconds: reloadIntervalMs, logger: logger,
-            load: { path in
-                let file = try ModelFile.load(path: path, itemTable: true, dense: false)
-                return (
-                    file.config.version,
-                    EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
-                )
-            },
-            install: { tables.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
+            path: model, interval: .milliseconds(reloadIntervalMs), logger: logger, registry: tables, load: load)
         let loop = BlockingLoopService(name: "embedding-server") { try server.run(context: context, stop: $0) }
         try await ServiceMain.run([loop] + [reload].compactMap { $0 }, logger: logger)
+    }
+
+    /// The training side's settings; shard 0 also holds the dense weights the trainers share.
+    private func training(pushBind: String) throws -> ParameterServerConfiguration {
+        var training = ParameterServerConfiguration()
+        training.pushBind = Endpoint.normalize(pushBind)
+        training.learningRate = learningRate
+        if shard == 0 {
+            let file = try ModelFile.load(path: model, itemTable: false, dense: true)
+            training.sharedDense = SharedDenseSeed(
+                version: file.config.version, weights: file.dense.named(file.config).flatMap { $0.tensor.array })
+        }
+        training.journal = stateDir.map {
+            var journal = PushJournal.Configuration(directory: $0)
+            journal.syncPolicy = fsyncIntervalMs == 0 ? .everyPush : .interval(.milliseconds(fsyncIntervalMs))
+            journal.snapshotInterval = .seconds(snapshotIntervalS)
+            return journal
+        }
+        return training
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
-import Client
+import Clients
 import Foundation
 import Histogram
 import Model
+import ServiceRuntime
 import Wire
 import ZeroMQ
 
@@ -16,7 +17,7 @@ struct Bench: ParsableCommand {
             """)
 
     @Option(help: "The gateway's client endpoint.")
-    var gateway = "tcp://127.0.0.1:5555"
+    var gateway = DefaultEndpoints.gatewayClients()
     @Option(help: "Concurrent closed-loop clients.")
     var concurrency = 1
     @Option(help: "How long to run, in seconds (ignored when --requests is given).")
@@ -118,7 +119,7 @@ struct LoadRun {
     let itemCount: Int
     var rate: Double? = nil
     var intervalSeconds: Double? = nil
-    var curve: (serverKey: String, keys: CurveKeyPair)? = nil
+    var curve: CurveClientSettings? = nil
 
     func run() throws -> LoadResult {
         let context = ZMQContext()
@@ -179,7 +180,13 @@ struct LoadRun {
                     }
                 }
             } catch {
-                result.failures["no reply", default: 0] += 1
+                let kind =
+                    switch error.code {
+                    case .timeout: "no reply (timeout)"
+                    case .badReply: "unreadable reply"
+                    case .transport: "socket error"
+                    }
+                result.failures[kind, default: 0] += 1
             }
         }
         return result

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import Ranking
 
 struct BenchModel: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
-import EmbeddingService
+import Clients
 import Foundation
 import Model
+import ServiceRuntime
 import Wire
 import ZeroMQ
 
@@ -14,7 +15,7 @@ struct BenchPush: ParsableCommand {
         discussion: "Each client sends one push of --rows random rows at a time and waits for its acknowledgement.")
 
     @Option(help: "The embedding-server's push endpoint.")
-    var push = "tcp://127.0.0.1:5570"
+    var push = DefaultEndpoints.push()
     @Option(help: "Items in the server's table (ids pushed are drawn below this).")
     var items = 1_682
     @Option(help: "Row width of the server's table.")

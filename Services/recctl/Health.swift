@@ -1,7 +1,8 @@
 import ArgumentParser
 import Broker
-import Client
+import Clients
 import Foundation
+import ServiceRuntime
 import Wire
 import ZeroMQ
 
@@ -41,7 +42,7 @@ struct Health: ParsableCommand {
         }
         let context = ZMQContext()
         let socket = try Socket(context, .dealer)
-        if let curve = try curve.load() { try socket.makeCurveClient(serverKey: curve.serverKey, keys: curve.keys) }
+        try socket.applyCurve(try curve.load())
         try socket.connect(gateway ?? embedding!)
         let probe: [UInt8] =
             gateway != nil

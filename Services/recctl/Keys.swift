@@ -39,8 +39,9 @@ struct CurveClientOptions: ParsableArguments {
         }
     }
 
-    func load() throws -> (serverKey: String, keys: CurveKeyPair)? {
+    func load() throws -> CurveClientSettings? {
         guard let curveServerKey, let curveKey else { return nil }
-        return (try CurveKeyPair.load(path: curveServerKey).publicKey, try CurveKeyPair.load(path: curveKey))
+        return CurveClientSettings(
+            serverPublicKey: try CurveKeyPair.load(path: curveServerKey).publicKey, keys: try CurveKeyPair.load(path: curveKey))
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Client
+import Clients
 import Dataset
 import Foundation
+import ServiceRuntime
 import Wire
 import ZeroMQ
 
@@ -9,7 +10,7 @@ struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Ask the gateway for a user's top-k and print the ranked table.")
 
     @Option(help: "The gateway's client endpoint.")
-    var gateway = "tcp://127.0.0.1:5555"
+    var gateway = DefaultEndpoints.gatewayClients()
     @Option(help: "User id (keys the encoder's cache).")
     var user = "user-1"
     @Option(help: "History item ids, oldest first: '1,2,3' or ranges '10-20'.")

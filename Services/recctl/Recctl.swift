@@ -8,16 +8,7 @@ struct Recctl: AsyncParsableCommand {
         // Line-buffered stdout, so progress shows up promptly when piped to a file or another tool.
         setvbuf(stdout, nil, _IOLBF, 0)
         Kernels.reexecWithSingleThreadedBLASIfNeeded()
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 
     static let configuration = CommandConfiguration(

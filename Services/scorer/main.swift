@@ -1,21 +1,20 @@
 import ArgumentParser
-import Broker
-import EmbeddingService
-import Logging
 import Model
+import ReplicaRuntime
 import ScorerService
 import ServiceRuntime
-import Wire
-import ZeroMQ
 
 @main
 struct ScorerCommand: AsyncParsableCommand {
-    static func main() async { await mainWithEnvironment() }
+    static func main() async {
+        Kernels.reexecWithSingleThreadedBLASIfNeeded()
+        await mainWithEnvironment()
+    }
 
     static let configuration = CommandConfiguration(
         commandName: "scorer",
         abstract: "RecServe's candidate scorer: scores candidate slices against an encoded history; stateless, scale it out.",
-        discussion: "Every flag can also come from the environment: --log-level is RECSERVE_LOG_LEVEL. Flags on the command line win.")
+        discussion: ServiceMain.environmentDiscussion)
 
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "Hot item rows cached per compute thread.")
@@ -24,33 +23,14 @@ struct ScorerCommand: AsyncParsableCommand {
     var microBatch = 256
 
     func run() async throws {
-        Kernels.reexecWithSingleThreadedBLASIfNeeded()
-        ServiceMain.bootstrapLogging(level: replica.service.logLevel)
-        let logger = Logger(label: "scorer")
-        let file = try ModelFile.load(path: replica.model)
         let microBatch = self.microBatch
-        let models = VersionRegistry(version: file.config.version, value: SequenceModel(file: file, microBatch: microBatch))
-        logger.info("model loaded", metadata: ["model": "\(file.config)"])
-        let reload = ModelReload.service(
-            path: replica.model, intervalMilliseconds: replica.reloadIntervalMs, logger: logger,
-            load: { path in
-                let file = try ModelFile.load(path: path)
-                return (file.config.version, SequenceModel(file: file, microBatch: microBatch))
-            },
-            install: { models.install(version: $0, value: $1, now: Int64(MonotonicClock.nanoseconds() / 1_000_000)) })
-        let context = ZMQContext()
-        let shards = replica.embeddingEndpoints
-        let embeddingCurve = try replica.curve.embedding()
-        let limits = Limits()
-        let cacheRows = self.cacheRows
-        let runtime = WorkerRuntime(
-            configuration: try WorkerConfiguration(service: "scorer", options: replica), context: context, logger: logger
-        ) {
-            ScorerHandler(
-                models: models, embeddings: try EmbeddingClient(context: context, endpoints: shards, curve: embeddingCurve), limits: limits,
-                cacheRows: cacheRows)
+        let replica = try Replica(service: "scorer", options: replica) {
+            let file = try ModelFile.load(path: $0)
+            return (file.config.version, SequenceModel(file: file, microBatch: microBatch))
         }
-        let worker = BlockingLoopService(name: "scorer") { try runtime.run(stop: $0) }
-        try await ServiceMain.run([worker] + [reload].compactMap { $0 }, logger: logger)
+        let cacheRows = self.cacheRows
+        try await replica.run { context in
+            ScorerHandler(models: context.models, embeddings: try context.embeddingClient(), limits: context.limits, cacheRows: cacheRows)
+        }
     }
 }

@@ -67,11 +67,10 @@ import Testing
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("data/ml-100k").path
 
-    @Test func splitAndMostPopularMatchRecBolesProtocol() throws {
-        guard FileManager.default.fileExists(atPath: Self.folder + "/ml-100k.inter") else {
-            print("SKIPPED splitAndMostPopularMatchRecBolesProtocol: run scripts/fetch-movielens.sh first")
-            return
-        }
+    @Test(
+        "split and most-popular match RecBole's protocol (needs scripts/fetch-movielens.sh)",
+        .enabled(if: FileManager.default.fileExists(atPath: folder + "/ml-100k.inter")))
+    func splitAndMostPopularMatchRecBolesProtocol() throws {
         let dataset = SequenceDataset(try InteractionLog.load(path: Self.folder + "/ml-100k.inter"))
         #expect(dataset.userCount == 943 && dataset.itemCount == 1_682 && dataset.interactionCount == 100_000)
         let split = LeaveOneOutSplit(dataset)

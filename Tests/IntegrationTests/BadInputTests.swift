@@ -1,7 +1,8 @@
 import Broker
-import Client
+import Clients
 import Foundation
 import Model
+import ServiceRuntime
 import TestSupport
 import Testing
 import Wire
@@ -25,9 +26,12 @@ import ZeroMQ
         return try frames[0].withUnsafeBytes { try RecommendReply(decoding: $0) }
     }
 
-    @Test func gatewayAnswersEveryBadRequestAndKeepsServing() throws {
-        let cluster = try ServiceCluster(
-            model: Self.model, scorers: 1, gatewayArguments: ["--max-request-bytes", "1000000", "--hard-max-message-bytes", "4000000"])
+    /// The same table against the suite on threads of this process and as real processes.
+    @Test(arguments: SuiteMode.allCases)
+    func gatewayAnswersEveryBadRequestAndKeepsServing(mode: SuiteMode) throws {
+        var limits = Limits()
+        (limits.messageBytes, limits.hardMessageBytes) = (1_000_000, 4_000_000)
+        let cluster = try mode.start(model: Self.model, scorers: 1, gatewayLimits: limits)
         let context = ZMQContext()
         let client = try GatewayClient(context: context, endpoint: cluster.gateway)
         try #require(client.waitUntilServing(), "cluster did not start:\n\(cluster.logs())")
@@ -80,11 +84,12 @@ import ZeroMQ
         #expect(answer?.count == 2 && answer?[1].bytes == [WorkerProtocol.Command.disconnect.rawValue])
         #expect(fresh.waitUntilServing(seconds: 5))
 
-        for name in cluster.names { #expect(cluster.isRunning(name), "\(name) died:\n\(cluster.logs())") }
+        #expect(cluster.allRunning, "a service died:\n\(cluster.logs())")
     }
 
-    @Test func embeddingServerAnswersBadLookups() throws {
-        let cluster = try ServiceCluster(model: Self.model, scorers: 1)
+    @Test(arguments: SuiteMode.allCases)
+    func embeddingServerAnswersBadLookups(mode: SuiteMode) throws {
+        let cluster = try mode.start(model: Self.model, scorers: 1)
         let context = ZMQContext()
         let socket = try Socket(context, .dealer)
         try socket.connect(cluster.embedding)
@@ -122,6 +127,6 @@ import ZeroMQ
         } else {
             Issue.record("valid lookup failed: \(String(describing: good))")
         }
-        #expect(cluster.isRunning("embedding-server"))
+        #expect(cluster.allRunning, "a service died:\n\(cluster.logs())")
     }
 }

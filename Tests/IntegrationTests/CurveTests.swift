@@ -1,5 +1,4 @@
-import Client
-import EmbeddingService
+import Clients
 import Foundation
 import Model
 import TestSupport
@@ -33,12 +32,14 @@ import ZeroMQ
             model: Self.model, scorers: 1,
             gatewayArguments: ["--curve-key", serverKeyPath, "--curve-allowed-clients", allowedPath, "--log-level", "info"])
         let context = ZMQContext()
-        let trusted = try GatewayClient(context: context, endpoint: cluster.gateway, curve: (server.publicKey, allowed))
+        let trusted = try GatewayClient(
+            context: context, endpoint: cluster.gateway, curve: CurveClientSettings(serverPublicKey: server.publicKey, keys: allowed))
         try #require(trusted.waitUntilServing(), "allowed client not served:\n\(cluster.logs())")
 
         let request = RecommendRequest(
             header: RequestHeader(requestID: 0, deadline: nil), userID: "u", history: [1, 2], candidates: [3, 4, 5], k: 2)
-        let intruder = try GatewayClient(context: context, endpoint: cluster.gateway, curve: (server.publicKey, stranger))
+        let intruder = try GatewayClient(
+            context: context, endpoint: cluster.gateway, curve: CurveClientSettings(serverPublicKey: server.publicKey, keys: stranger))
         #expect(throws: (any Error).self) { try intruder.recommend(request, timeoutMilliseconds: 500) }
         let plaintext = try GatewayClient(context: context, endpoint: cluster.gateway)
         #expect(throws: (any Error).self) { try plaintext.recommend(request, timeoutMilliseconds: 500) }

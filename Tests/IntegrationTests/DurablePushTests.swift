@@ -1,6 +1,8 @@
-import EmbeddingService
+import Clients
+import EmbeddingServing
 import Foundation
 import Model
+import ParameterServer
 import TestSupport
 import Testing
 import Wire

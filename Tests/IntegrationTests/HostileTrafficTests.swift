@@ -1,5 +1,5 @@
 import Broker
-import Client
+import Clients
 import Foundation
 import Model
 import TestSupport

@@ -1,4 +1,4 @@
-import Client
+import Clients
 import Foundation
 import Model
 import TestSupport

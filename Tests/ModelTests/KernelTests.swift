@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Ranking
 import TestSupport
 import Testing
 

@@ -1,31 +1,39 @@
-import EmbeddingService
+import EmbeddingServing
 import Foundation
+import Logging
 import Model
+import ParameterServer
 import ServiceRuntime
 import ZeroMQ
 
 /// A real embedding-server loop on a thread of this process, on free loopback ports, with lookups
 /// and pushes; stopped when released. For tests of pushes and training against the real server.
 public final class InProcessEmbeddingServer {
-    public let configuration: EmbeddingServerConfiguration
+    public let lookupEndpoint: String
+    public let pushEndpoint: String
     private let stop = StopFlag()
     private let thread: Thread
 
     /// Serves its own copy of `model`'s item table (pushes change rows in place).
     public init(model: ModelFile, learningRate: Float, sharedDense: Bool = false) throws {
         let ports = try FreePorts.take(2)
-        var configuration = EmbeddingServerConfiguration(modelPath: "")
-        configuration.bind = "tcp://127.0.0.1:\(ports[0])"
-        configuration.pushBind = "tcp://127.0.0.1:\(ports[1])"
-        configuration.learningRate = learningRate
+        var lookup = EmbeddingServerConfiguration()
+        lookup.bind = "tcp://127.0.0.1:\(ports[0])"
+        var training = ParameterServerConfiguration()
+        training.pushBind = "tcp://127.0.0.1:\(ports[1])"
+        training.learningRate = learningRate
         if sharedDense {
-            configuration.sharedDense = (model.config.version, model.dense.named(model.config).flatMap { $0.tensor.array })
+            training.sharedDense = SharedDenseSeed(
+                version: model.config.version, weights: model.dense.named(model.config).flatMap { $0.tensor.array })
         }
-        self.configuration = configuration
+        (lookupEndpoint, pushEndpoint) = (lookup.bind, training.pushBind)
         let table = Tensor(shape: model.itemTable!.shape, values: model.itemTable!.array)
-        let shard = EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: model.config.version)
+        let shards = VersionRegistry(
+            version: model.config.version, value: EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: model.config.version))
+        let logger = Logger(label: "test")
         let server = EmbeddingServer(
-            handler: EmbeddingRequestHandler(shard: shard, limits: Limits()), configuration: configuration, logger: .init(label: "test"))
+            handler: EmbeddingRequestHandler(shards: shards, limits: lookup.limits), configuration: lookup, logger: logger,
+            attach: ParameterServer.attach(configuration: training, lookup: lookup, shards: shards, logger: logger))
         let (context, stop) = (ZMQContext(), stop)
         thread = Thread { try? server.run(context: context, stop: stop) }
         thread.start()
@@ -35,7 +43,4 @@ public final class InProcessEmbeddingServer {
         stop.stop()
         while !thread.isFinished { usleep(1_000) }
     }
-
-    public var lookupEndpoint: String { configuration.bind }
-    public var pushEndpoint: String { configuration.pushBind! }
 }

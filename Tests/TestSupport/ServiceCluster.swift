@@ -1,19 +1,20 @@
 import Foundation
 import Model
+import SuiteLauncher
 import ZeroMQ
 
 /// The real RecServe executables running on loopback, for multi-process tests.
 ///
-/// Finds the executables next to the test binary (the test target depends on them, so the build
-/// made them), gives each service a free port, and sends each one's log to a file whose tail is
-/// shown when something fails.
+/// Launched as `recctl up` launches them (the same `SuitePlan` and `Supervisor`), from the folder
+/// of the test binary (the test target depends on the executables, so the build made them), each
+/// on a free port, each logging to a file whose tail is shown when something fails.
 public final class ServiceCluster {
     public let gateway: String
     public let workers: String
     public let embedding: String
     public let modelPath: String
     private let logDirectory: URL
-    private var processes: [String: Process] = [:]
+    private let supervisor: Supervisor
 
     /// `replicaArguments` go to the encoder and scorers, `embeddingArguments` to the embedding-server.
     public convenience init(
@@ -21,17 +22,12 @@ public final class ServiceCluster {
         encoderArguments: [String] = [], embeddingArguments: [String] = []
     ) throws {
         try self.init(model: model)
-        let quiet = ["--log-level", "warning"]
-        try start("embedding-server", ["--model", modelPath, "--bind", embedding] + embeddingArguments + quiet)
-        try start("gateway", ["--bind", gateway, "--workers-bind", workers] + gatewayArguments + quiet)
-        try start(
-            "history-encoder",
-            ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + replicaArguments + encoderArguments + quiet)
-        for index in 0..<scorers {
-            try start(
-                "scorer", name: "scorer-\(index)",
-                ["--model", modelPath, "--gateway", workers, "--embedding", embedding] + replicaArguments + quiet)
-        }
+        var plan = SuitePlan(model: modelPath)
+        (plan.gatewayClients, plan.gatewayWorkers, plan.embeddingShards) = (gateway, workers, [embedding])
+        (plan.scorers, plan.logLevel) = (scorers, "warning")
+        (plan.gatewayArguments, plan.replicaArguments) = (gatewayArguments, replicaArguments)
+        (plan.encoderArguments, plan.embeddingArguments) = (encoderArguments, embeddingArguments)
+        try supervisor.start(plan)
     }
 
     /// The scratch folder, the model file and the ports, with nothing started: for tests that start
@@ -46,6 +42,7 @@ public final class ServiceCluster {
         gateway = "tcp://127.0.0.1:\(ports[0])"
         workers = "tcp://127.0.0.1:\(ports[1])"
         embedding = "tcp://127.0.0.1:\(ports[2])"
+        supervisor = Supervisor(binDirectory: Supervisor.ownFolder, logDirectory: logDirectory.path) { _, _ in }
     }
 
     deinit {
@@ -53,47 +50,17 @@ public final class ServiceCluster {
         try? FileManager.default.removeItem(at: logDirectory)
     }
 
-    public static var binDirectory: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return (exe as NSString).deletingLastPathComponent
-    }
-
     public func start(_ executable: String, name: String? = nil, _ arguments: [String]) throws {
-        let name = name ?? executable
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        process.environment = environment
-        let log = logDirectory.appendingPathComponent("\(name).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = process.standardError
-        try process.run()
-        processes[name] = process
-        ChildProcesses.shared.add(process.processIdentifier)
+        try supervisor.start(SuitePlan.Process(executable: executable, name: name ?? executable, arguments: arguments))
     }
 
-    public func isRunning(_ name: String) -> Bool { processes[name]?.isRunning ?? false }
-    public var names: [String] { processes.keys.sorted() }
+    public func isRunning(_ name: String) -> Bool { supervisor.isRunning(name) }
+    public var names: [String] { supervisor.names.sorted() }
 
-    public func kill(_ name: String, signal: Int32 = SIGKILL) {
-        guard let process = processes[name] else { return }
-        Glibc.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-    }
+    public func kill(_ name: String, signal: Int32 = SIGKILL) { supervisor.kill(name, signal: signal) }
 
     /// SIGTERM to everyone, SIGKILL to anyone still there after 5 s.
-    public func stop() {
-        for process in processes.values where process.isRunning { process.terminate() }
-        let deadline = Date().addingTimeInterval(5)
-        for process in processes.values {
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        }
-        processes.removeAll()
-    }
+    public func stop() { supervisor.stopAll() }
 
     /// A scratch folder that lives as long as the cluster (for key files and the like).
     public var directory: String { logDirectory.path }
@@ -105,9 +72,10 @@ public final class ServiceCluster {
 
     /// The last lines of every service's log, for failure messages.
     public func logs() -> String {
-        names.map { name in
-            let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
-            return "--- \(name)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: logDirectory.path)) ?? []
+        return files.filter { $0.hasSuffix(".log") }.sorted().map { file in
+            let name = String(file.dropLast(4))
+            return "--- \(name)\n" + log(name).split(separator: "\n").suffix(15).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }
@@ -124,21 +92,4 @@ public enum FreePorts {
         }
         return sockets.map { Int($0.lastEndpoint.split(separator: ":").last!)! }
     }
-}
-
-/// Every service process the tests start, killed when the test process exits, so a test that ends
-/// without its cluster's deinit (seen once: an orphaned gateway and embedding-server) leaves nothing.
-final class ChildProcesses: @unchecked Sendable {
-    static let shared = ChildProcesses()
-    private let lock = NSLock()
-    private var pids: [pid_t] = []
-
-    private init() {
-        atexit {
-            for pid in ChildProcesses.shared.all { Glibc.kill(pid, SIGKILL) }
-        }
-    }
-
-    func add(_ pid: pid_t) { lock.withLock { pids.append(pid) } }
-    var all: [pid_t] { lock.withLock { pids } }
 }

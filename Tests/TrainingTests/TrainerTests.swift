@@ -1,4 +1,4 @@
-import EmbeddingService
+import Clients
 import Foundation
 import Model
 import ServiceRuntime

@@ -1,0 +1,69 @@
+import ServiceRuntime
+
+/// Which processes make up a local suite and the command line of each, in start order: embedding
+/// shards, the gateway, encoders, scorers. `recctl up` and the multi-process tests launch the
+/// same plan, so the tests run the suite the way users start it.
+public struct SuitePlan: Sendable {
+    /// One child process to start.
+    public struct Process: Sendable, Equatable {
+        public var executable: String
+        public var name: String
+        public var arguments: [String]
+
+        public init(executable: String, name: String, arguments: [String]) {
+            self.executable = executable
+            self.name = name
+            self.arguments = arguments
+        }
+    }
+
+    public var model: String
+    public var gatewayClients = DefaultEndpoints.gatewayClients()
+    public var gatewayWorkers = DefaultEndpoints.gatewayWorkers()
+    /// One endpoint per embedding shard, in shard order.
+    public var embeddingShards = [DefaultEndpoints.embedding()]
+    public var encoders = 1
+    public var scorers = 2
+    public var logLevel = "info"
+    public var gatewayArguments: [String] = []
+    /// Given to the encoders and the scorers.
+    public var replicaArguments: [String] = []
+    public var encoderArguments: [String] = []
+    public var embeddingArguments: [String] = []
+
+    public init(model: String) { self.model = model }
+
+    /// Every endpoint laid out from one gateway port (`DefaultEndpoints`' offsets).
+    public init(model: String, host: String, port: Int, shards: Int) {
+        self.model = model
+        gatewayClients = DefaultEndpoints.gatewayClients(host: host, port: port)
+        gatewayWorkers = DefaultEndpoints.gatewayWorkers(host: host, port: port)
+        embeddingShards = (0..<shards).map { DefaultEndpoints.embedding(shard: $0, host: host, port: port) }
+    }
+
+    public var processes: [Process] {
+        let log = ["--log-level", logLevel]
+        let shards = embeddingShards.count
+        var processes = embeddingShards.enumerated().map { index, endpoint in
+            Process(
+                executable: "embedding-server", name: shards == 1 ? "embedding-server" : "embedding-server-\(index)",
+                arguments: ["--model", model, "--bind", endpoint, "--shard", "\(index)", "--shards", "\(shards)"] + embeddingArguments + log
+            )
+        }
+        processes.append(
+            Process(
+                executable: "gateway", name: "gateway",
+                arguments: ["--bind", gatewayClients, "--workers-bind", gatewayWorkers] + gatewayArguments + log))
+        let replica = ["--model", model, "--gateway", gatewayWorkers, "--embedding", embeddingShards.joined(separator: ",")]
+        for index in 0..<encoders {
+            processes.append(
+                Process(
+                    executable: "history-encoder", name: encoders == 1 ? "history-encoder" : "history-encoder-\(index)",
+                    arguments: replica + replicaArguments + encoderArguments + log))
+        }
+        for index in 0..<scorers {
+            processes.append(Process(executable: "scorer", name: "scorer-\(index)", arguments: replica + replicaArguments + log))
+        }
+        return processes
+    }
+}

@@ -1,0 +1,95 @@
+import Clocks
+import Logging
+import ServiceRuntime
+import Wire
+import ZeroMQ
+
+/// Settings of one embedding-server process's lookup side; the flags take their defaults here.
+public struct EmbeddingServerConfiguration: Sendable {
+    public var bind = DefaultEndpoints.embedding()
+    public var shard: Int = 0
+    public var shards: Int = 1
+    public var limits = Limits()
+    /// CURVE on the lookup endpoint (and the push endpoint, when there is one).
+    public var curve: CurveServerSettings?
+
+    public init() {}
+}
+
+/// The embedding-server's loop: one ROUTER, one thread, answers batched lookups (and, through an
+/// `AttachedEndpoint`, the parameter server's pushes on the same thread).
+///
+/// Lookups are memory copies, far cheaper than a round trip, so one thread per shard keeps up; more
+/// throughput comes from more shards.
+public final class EmbeddingServer: Sendable {
+    /// Makes the attached endpoint on the loop thread (its socket must live there).
+    public typealias Attach = @Sendable (ZMQContext) throws -> any AttachedEndpoint
+
+    let handler: EmbeddingRequestHandler
+    let configuration: EmbeddingServerConfiguration
+    let logger: Logger
+    let attach: Attach?
+
+    public init(handler: EmbeddingRequestHandler, configuration: EmbeddingServerConfiguration, logger: Logger, attach: Attach? = nil) {
+        self.handler = handler
+        self.configuration = configuration
+        self.logger = logger
+        self.attach = attach
+    }
+
+    public func run(context: ZMQContext, stop: StopFlag) throws {
+        // The ZAP handler must exist before a CURVE socket binds.
+        let zap = try ZAPHandler.forServers(context: context, [configuration.curve])
+        let socket = try Socket.serverRouter(
+            context, bind: configuration.bind, maxMessageSize: configuration.limits.hardMessageBytes, curve: configuration.curve)
+        logger.info(
+            "embedding-server listening",
+            metadata: [
+                "endpoint": "\(socket.lastEndpoint)", "shard": "\(configuration.shard)/\(configuration.shards)",
+                "rows": "\(handler.shards.newest.value.ownedRows)", "version": "\(handler.shards.newest.version)",
+                "curve": "\(configuration.curve.map { "\($0.allowedClients.count) allowed keys" } ?? "off")",
+            ])
+        let attached = try attach?(context)
+        var poller = Poller([socket] + (attached.map { [$0.socket] } ?? []) + (zap.map { [$0.socket] } ?? []))
+        let idle: Duration = .milliseconds(100)
+        while !stop.isStopped {
+            let timeout = attached?.pollTimeout(now: .now, idle: idle) ?? idle
+            let ready = try poller.poll(timeoutMilliseconds: Int(timeout.milliseconds))
+            if ready[0] {
+                while let frames = try socket.receiveMessage(dontWait: true) {
+                    serve(frames, on: socket)
+                }
+            }
+            if let attached {
+                if ready[1] { try attached.drain() }
+                attached.flush(now: .now, force: false)
+            }
+            if let zap, ready.last == true {
+                for key in try zap.answerPending() {
+                    logger.warning("refused a connection: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
+                }
+            }
+        }
+        attached?.flush(now: .now, force: true)
+        logger.info("embedding-server stopped")
+    }
+
+    private func serve(_ frames: [Frame], on socket: Socket) {
+        guard let envelope = RouterEnvelope(frames) else { return }
+        let reply: [UInt8]
+        if envelope.body.count != 1 {
+            // Lookup and push replies share field 1 (request id) and 2 (error), so either client reads this.
+            reply = LookupReply(
+                requestID: 0,
+                result: .failure(.badRequest("expected 1 body frame (one request message), got \(envelope.body.count)"))
+            ).encoded()
+        } else {
+            reply = envelope.body[0].withUnsafeBytes { handler.handle($0) }
+        }
+        do {
+            try socket.send(envelope.reply([reply]), dontWait: true)
+        } catch {
+            logger.warning("could not reply to a lookup client", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Clients
+import Clocks
+import Model
+import ReplicaRuntime
+import ServiceRuntime
+import Wire
+
+/// The history-encoder's request handler: look up the history's rows, run the transformer once,
+/// return every layer's keys and values (or a cached encoding of the same history).
+public final class EncoderHandler: RequestHandler {
+    /// Every version held; new requests use the active one (see `VersionRegistry`).
+    let models: VersionRegistry<SequenceModel>
+    let embeddings: EmbeddingClient
+    let cache: EncodingCache
+    let limits: Limits
+    private let workspace = Workspace()
+
+    public convenience init(model: SequenceModel, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits) {
+        self.init(
+            models: VersionRegistry(version: model.config.version, value: model), embeddings: embeddings, cache: cache, limits: limits)
+    }
+
+    public init(models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits) {
+        self.models = models
+        self.embeddings = embeddings
+        self.cache = cache
+        self.limits = limits
+    }
+
+    public func handle(_ payload: UnsafeRawBufferPointer) -> [UInt8] {
+        let started = Instant.now
+        let request: EncodeRequest
+        switch RequestPreamble.open(payload, as: EncodeRequest.self, limits: limits, stage: "the history was encoded") {
+        case .failure(let rejection): return failure(rejection.requestID, rejection.error)
+        case .success(let decoded): request = decoded
+        }
+        let id = request.header.requestID
+        if let problem = limits.checkHistory(count: request.history.count) ?? limits.checkUserID(request.userID) {
+            return failure(id, problem)
+        }
+        let active = models.active(now: started)
+        var result = encode(request, with: active.value, started: started)
+        // The embedding-server may not have loaded the newest version yet: use the other one held.
+        if case .failure(let error) = result, error.code == .modelVersionUnavailable,
+            let other = models.versions.last(where: { $0 != active.version }).flatMap(models.entry)
+        {
+            result = encode(request, with: other.value, started: started)
+        }
+        switch result {
+        case .success(let reply): return reply.encoded()
+        case .failure(let error): return failure(id, error)
+        }
+    }
+
+    private func encode(_ request: EncodeRequest, with model: SequenceModel, started: Instant) -> Result<EncodeReply, ServiceError> {
+        let id = request.header.requestID
+        let config = model.config
+        let recent = Array(request.history.suffix(config.maxHistory))
+        let key = EncodingCache.Key(userID: request.userID, modelVersion: config.version, history: recent)
+        if let cached = cache.get(key) {
+            return .success(
+                EncodeReply(requestID: id, result: .success(cached), cacheHit: true, computeMicros: started.elapsed.wireMicros))
+        }
+        let rows: [Float]
+        switch embeddings.lookup(recent, version: config.version, deadline: request.header.deadline) {
+        case .failure(let error): return .failure(error)
+        case .success(let found): rows = found
+        }
+        let kv = rows.withUnsafeBufferPointer {
+            model.encodeHistory(itemRows: $0.baseAddress!, length: recent.count, workspace: workspace)
+        }
+        let encoded = EncodedHistory(
+            modelVersion: config.version, itemCount: config.itemCount, layers: kv.layers, length: kv.length, dim: kv.dim,
+            keys: kv.keys, values: kv.values)
+        cache.set(key, encoded)
+        return .success(EncodeReply(requestID: id, result: .success(encoded), computeMicros: started.elapsed.wireMicros))
+    }
+
+    private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {
+        EncodeReply(requestID: requestID, result: .failure(error)).encoded()
+    }
+}

@@ -1,0 +1,36 @@
+import Broker
+import ServiceRuntime
+import ZeroMQ
+
+/// Settings of the gateway process; the gateway's flags take their defaults from here.
+public struct GatewayConfiguration: Sendable {
+    /// Where clients connect (the only endpoint users need).
+    public var clientBind = DefaultEndpoints.gatewayClients()
+    /// Where encoder and scorer replicas connect and register.
+    public var workerBind = DefaultEndpoints.gatewayWorkers()
+    public var broker = BrokerStateMachine.Configuration()
+    public var limits = Limits()
+    /// Applied when a request carries no deadline.
+    public var defaultDeadline: Duration = .seconds(2)
+    /// Deadlines further out are shortened to this, bounding how long state is held.
+    public var maxDeadline: Duration = .seconds(60)
+    /// Requests in flight before new ones get OVERLOADED.
+    public var maxPendingRequests = 1_024
+    /// Jobs waiting for a free worker before new requests get OVERLOADED.
+    public var maxQueuedJobs = 4_096
+    /// Fewest candidates worth a scorer round trip of their own.
+    public var minSliceCandidates = 128
+    /// Users whose last good answer is kept to answer them, flagged degraded, when over capacity
+    /// (0: off; over capacity is then an OVERLOADED error).
+    public var degradedAnswerUsers = 0
+    /// Attempts per job before a request fails because its workers keep dying.
+    public var maxAttempts = 3
+    /// CURVE on the client endpoint (ZAP domain "clients"): users' keys allowed in.
+    public var clientCurve: CurveServerSettings?
+    /// CURVE on the worker endpoint (ZAP domain "internal"): replicas' keys allowed to register.
+    public var workerCurve: CurveServerSettings?
+    public var encoderService = "history-encoder"
+    public var scorerService = "scorer"
+
+    public init() {}
+}

@@ -1,0 +1,112 @@
+import Broker
+import Clocks
+import Logging
+import ServiceRuntime
+import Wire
+import ZeroMQ
+
+/// The gateway's I/O loop: a client ROUTER and a worker ROUTER on one thread, performing what the
+/// coordinator decides.
+public final class GatewayServer: Sendable {
+    let configuration: GatewayConfiguration
+    let logger: Logger
+
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run(context: ZMQContext, stop: StopFlag) throws {
+        // The ZAP handler must exist before a CURVE socket binds.
+        let zap = try ZAPHandler.forServers(context: context, [configuration.clientCurve, configuration.workerCurve])
+        let clients = try Socket.serverRouter(
+            context, bind: configuration.clientBind, maxMessageSize: configuration.limits.hardMessageBytes, curve: configuration.clientCurve
+        )
+        let workers = try Socket.serverRouter(context, bind: configuration.workerBind, curve: configuration.workerCurve)
+        for (endpoint, curve) in [("clients", configuration.clientCurve), ("workers", configuration.workerCurve)] {
+            if let curve {
+                logger.info(
+                    "endpoint requires CURVE", metadata: ["endpoint": "\(endpoint)", "allowed-keys": "\(curve.allowedClients.count)"])
+            }
+        }
+        logger.info(
+            "gateway listening",
+            metadata: ["clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)"])
+
+        var coordinator = GatewayCoordinator(configuration: configuration, logger: logger)
+        var poller = Poller([clients, workers] + (zap.map { [$0.socket] } ?? []))
+        let tickMilliseconds = Int(min(configuration.broker.heartbeat, .milliseconds(10)).milliseconds)
+        var replicaCounts: [String: Int] = [:]
+        while !stop.isStopped {
+            let ready = try poller.poll(timeoutMilliseconds: tickMilliseconds)
+            var actions: [GatewayAction] = []
+            if ready[0] {
+                while let frames = try clients.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
+                    let address = ClientAddress(identity: envelope.identityBytes, delimiter: envelope.hasDelimiter)
+                    actions += coordinator.clientMessage(envelope.body, from: address, now: .now)
+                }
+            }
+            if ready[1] {
+                while let frames = try workers.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
+                    actions += coordinator.workerMessage(envelope.body, from: envelope.identityBytes, now: .now)
+                }
+            }
+            if let zap, ready.count > 2, ready[2] {
+                for key in try zap.answerPending() {
+                    logger.warning("refused a connection: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
+                }
+            }
+            actions += coordinator.tick(now: .now)
+            perform(actions, clients: clients, workers: workers, coordinator: &coordinator)
+            logReplicaChanges(coordinator, &replicaCounts)
+        }
+        logger.info("gateway stopped", metadata: ["abandoned-requests": "\(coordinator.pendingRequests)"])
+    }
+
+    /// One line per change in a service's live replica count (operators and the deploy test read it).
+    private func logReplicaChanges(_ coordinator: GatewayCoordinator, _ counts: inout [String: Int]) {
+        for service in [configuration.encoderService, configuration.scorerService] {
+            let live = coordinator.liveWorkers(service: service)
+            if counts[service] != live {
+                counts[service] = live
+                logger.notice("live replicas changed", metadata: ["service": "\(service)", "replicas": "\(live)"])
+            }
+        }
+    }
+
+    private func perform(
+        _ actions: [GatewayAction], clients: Socket, workers: Socket, coordinator: inout GatewayCoordinator
+    ) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .replyToClient(let client, let bytes):
+                let frames = RouterEnvelope.reply(to: client.identity, delimiter: client.delimiter, [bytes])
+                do { try clients.send(frames, dontWait: true) } catch {
+                    logger.debug("client went away before its reply", metadata: ["error": "\(error)"])
+                }
+            case .sendRequest(let worker, let tag, let payload):
+                if !send(to: worker, .request, [WorkerProtocol.tagBytes(tag), payload], on: workers) {
+                    queue.append(contentsOf: coordinator.workerUnreachable(worker, now: .now))
+                }
+            case .sendHeartbeat(let worker):
+                if !send(to: worker, .heartbeat, [], on: workers) {
+                    queue.append(contentsOf: coordinator.workerUnreachable(worker, now: .now))
+                }
+            case .sendDisconnect(let worker):
+                _ = send(to: worker, .disconnect, [], on: workers)
+            }
+        }
+    }
+
+    /// False when the worker cannot be reached (ROUTER_MANDATORY reports it instead of dropping).
+    private func send(to worker: [UInt8], _ command: WorkerProtocol.Command, _ parts: [[UInt8]], on socket: Socket) -> Bool {
+        do {
+            try socket.send([Frame(worker)] + WorkerProtocol.frames(command, parts), dontWait: true)
+            return true
+        } catch {
+            logger.warning("worker unreachable", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+}

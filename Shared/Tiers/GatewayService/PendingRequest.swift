@@ -1,0 +1,40 @@
+import Clocks
+import Ranking
+import Wire
+
+/// One client request in flight through the tiers.
+struct PendingRequest {
+    enum Phase {
+        case encoding
+        case scoring(remaining: Int)
+    }
+
+    let client: ClientAddress
+    let request: RecommendRequest
+    let deadline: Deadline
+    let started: Instant
+    var phase: Phase = .encoding
+    var openJobs: Set<UInt64> = []
+    var timings: [TierTiming] = []
+    var historyCacheHit = false
+    var scoringStarted = Instant.zero
+    var slowestScorerMicros: UInt32 = 0
+    var partials: [[ScoredItem]] = []
+    var modelVersion = ""
+    var slices = 0
+}
+
+/// One unit of work for one replica: an encode, or one scorer slice.
+struct Job {
+    enum Kind: Equatable {
+        case encode
+        case score
+    }
+
+    let requestKey: UInt64
+    let kind: Kind
+    let service: String
+    /// Kept so the job can be resent if its worker dies.
+    let payload: [UInt8]
+    var attempts = 0
+}

@@ -1,0 +1,75 @@
+import Clocks
+import EmbeddingServing
+import Logging
+import ServiceRuntime
+import ZeroMQ
+
+/// Settings of the embedding-server's training side: where trainers push, how pushes are applied
+/// and made durable. Absent on serving deployments.
+public struct ParameterServerConfiguration: Sendable {
+    /// Where trainers push gradients.
+    public var pushBind = DefaultEndpoints.push()
+    /// Row-wise Adagrad learning rate for pushed gradients.
+    public var learningRate: Float = 0.05
+    /// Shard 0 of a training server: the dense weights trainers share; nil elsewhere.
+    public var sharedDense: SharedDenseSeed?
+    /// Where pushes are journaled and snapshotted; nil keeps them in memory only.
+    public var journal: PushJournal.Configuration?
+
+    public init() {}
+}
+
+/// The dense weights (in layout order) a training shard 0 starts from, and their model version.
+public struct SharedDenseSeed: Sendable {
+    public var version: String
+    public var weights: [Float]
+
+    public init(version: String, weights: [Float]) {
+        self.version = version
+        self.weights = weights
+    }
+}
+
+/// The parameter server: pushes applied to the embedding-server's rows by row-wise Adagrad, with
+/// Slipstream's stale-row tracking, the shared dense weights and the optional write-ahead log.
+public enum ParameterServer {
+    /// The push endpoint as an `AttachedEndpoint` of the lookup server: restores pushed state from
+    /// the journal when there is one, then binds.
+    public static func attach(
+        configuration: ParameterServerConfiguration, lookup: EmbeddingServerConfiguration,
+        shards: VersionRegistry<EmbeddingShard>, logger: Logger
+    ) -> EmbeddingServer.Attach {
+        { context in try open(context: context, configuration: configuration, lookup: lookup, shards: shards, logger: logger) }
+    }
+
+    static func open(
+        context: ZMQContext, configuration: ParameterServerConfiguration, lookup: EmbeddingServerConfiguration,
+        shards: VersionRegistry<EmbeddingShard>, logger: Logger
+    ) throws -> PushEndpoint {
+        var journal: PushJournal?
+        var restored: RowWiseAdagrad?
+        if let journalConfiguration = configuration.journal {
+            let newest = shards.newest.value
+            let optimizer = RowWiseAdagrad(rows: newest.ownedRows, learningRate: configuration.learningRate)
+            let (opened, report) = try PushJournal.recover(journalConfiguration, shard: newest, optimizer: optimizer, now: .now)
+            for rejected in report.rejectedSnapshots { logger.warning("snapshot not used", metadata: ["reason": "\(rejected)"]) }
+            if let damage = report.damage {
+                logger.error("push log damaged; kept the intact prefix, cut the rest", metadata: ["damage": "\(damage)"])
+            }
+            logger.info("restored pushed rows", metadata: report.metadata)
+            (journal, restored) = (opened, optimizer)
+        }
+        let socket = try Socket.serverRouter(
+            context, bind: configuration.pushBind, maxMessageSize: lookup.limits.hardMessageBytes, curve: lookup.curve)
+        logger.info(
+            "accepting gradient pushes",
+            metadata: [
+                "endpoint": "\(socket.lastEndpoint)", "learning-rate": "\(configuration.learningRate)",
+                "durable": "\(configuration.journal.map { "\($0.directory), sync \($0.syncPolicy)" } ?? "no")",
+            ])
+        let handler = PushHandler(
+            shards: shards, limits: lookup.limits, learningRate: configuration.learningRate, journal: journal, restored: restored,
+            dense: configuration.sharedDense.map { SharedDenseWeights(version: $0.version, weights: $0.weights) })
+        return PushEndpoint(socket: socket, handler: handler, logger: logger, now: .now)
+    }
+}

@@ -1,0 +1,130 @@
+import Clients
+import Clocks
+import Model
+import Ranking
+import ReplicaRuntime
+import ServiceRuntime
+import Wire
+
+/// The scorer's request handler: candidate rows (through the row cache), candidate tokens through
+/// the blocks against the shipped history keys/values, top-k of the slice.
+public final class ScorerHandler: RequestHandler {
+    /// Every version held: a slice is scored by the version its history was encoded with.
+    let models: VersionRegistry<SequenceModel>
+    let embeddings: EmbeddingClient
+    let limits: Limits
+    let cacheRows: Int
+    /// Hot rows per model version (rows differ between versions).
+    private var rowCaches: [String: RowCache] = [:]
+    /// Candidates whose rows are gathered at once; bounds memory for "all items" slices.
+    let chunk: Int
+    private let workspace = Workspace()
+
+    public convenience init(model: SequenceModel, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
+        self.init(
+            models: VersionRegistry(version: model.config.version, value: model), embeddings: embeddings, limits: limits,
+            cacheRows: cacheRows, chunk: chunk)
+    }
+
+    public init(models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
+        self.models = models
+        self.embeddings = embeddings
+        self.limits = limits
+        self.cacheRows = cacheRows
+        self.chunk = chunk
+    }
+
+    /// The row cache for `version`, dropping caches of versions no longer held.
+    private func rowCache(for version: String, dim: Int) -> RowCache {
+        if let cache = rowCaches[version] { return cache }
+        let held = Set(models.versions)
+        rowCaches = rowCaches.filter { held.contains($0.key) }
+        let cache = RowCache(capacity: cacheRows, dim: dim)
+        rowCaches[version] = cache
+        return cache
+    }
+
+    public func handle(_ payload: UnsafeRawBufferPointer) -> [UInt8] {
+        let started = Instant.now
+        let request: ScoreRequest
+        let sizeLimit = limits.messageBytes * Limits.scoreRequestFactor
+        switch RequestPreamble.open(
+            payload, as: ScoreRequest.self, limits: limits, sizeLimit: sizeLimit, stage: "the candidates were scored")
+        {
+        case .failure(let rejection): return failure(rejection.requestID, rejection.error)
+        case .success(let decoded): request = decoded
+        }
+        let id = request.header.requestID
+        guard let model = models.entry(request.history.modelVersion)?.value else {
+            return failure(id, .versionUnavailable(request.history.modelVersion, held: models.versions))
+        }
+        if let problem = validate(request, model: model) { return failure(id, problem) }
+        let rowCache = rowCache(for: model.config.version, dim: model.config.dim)
+        let ids: [Int64]
+        switch request.candidates {
+        case .ids(let list): ids = list
+        case .range(let range): ids = Array(range)
+        }
+        let kv = HistoryKV(
+            layers: request.history.layers, length: request.history.length, dim: request.history.dim,
+            keys: request.history.keys, values: request.history.values)
+        let d = model.config.dim
+        var logits = [Float](repeating: 0, count: ids.count)
+        var rows = [Float](repeating: 0, count: min(chunk, ids.count) * d)
+        var misses = 0
+        var start = 0
+        while start < ids.count {
+            let end = min(start + chunk, ids.count)
+            let gathered = rows.withUnsafeMutableBufferPointer {
+                rowCache.gather(
+                    ids[start..<end], into: $0.baseAddress!, embeddings: embeddings, version: model.config.version,
+                    deadline: request.header.deadline)
+            }
+            switch gathered {
+            case .failure(let error): return failure(id, error)
+            case .success(let count): misses += count
+            }
+            rows.withUnsafeBufferPointer { rows in
+                logits.withUnsafeMutableBufferPointer { out in
+                    model.scoreCandidates(
+                        history: kv, candidateRows: rows.baseAddress!, count: end - start, logits: out.baseAddress! + start,
+                        workspace: workspace)
+                }
+            }
+            start = end
+        }
+        let top = TopK.select(count: ids.count, k: Int(request.k), id: { ids[$0] }, score: { logits[$0] })
+        let slice = ScoredSlice(
+            ranked: RankedItems(items: top.map(\.id), scores: top.map(\.score)), modelVersion: model.config.version,
+            computeMicros: started.elapsed.wireMicros, rowCacheMisses: UInt32(clamping: misses))
+        return ScoreReply(requestID: id, result: .success(slice)).encoded()
+    }
+
+    /// Everything that makes a request unservable, checked before any work.
+    func validate(_ request: ScoreRequest, model: SequenceModel) -> ServiceError? {
+        let config = model.config
+        if let problem = limits.checkK(request.k) { return problem }
+        let history = request.history
+        guard history.layers == config.layers, history.dim == config.dim, history.length >= 1,
+            history.length <= config.maxHistory
+        else {
+            return .badRequest(
+                "encoded history shape \(history.layers)x\(history.length)x\(history.dim) does not fit this model")
+        }
+        switch request.candidates {
+        case .ids(let ids):
+            if let problem = limits.checkCandidates(count: ids.count) { return problem }
+            let unknown = ids.filter { $0 < 0 || $0 >= Int64(config.itemCount) }
+            if !unknown.isEmpty { return .unknownItems(unknown, itemCount: config.itemCount) }
+        case .range(let range):
+            guard range.lowerBound >= 0, range.upperBound <= Int64(config.itemCount) else {
+                return .badRequest("candidate range \(range) is outside 0..<\(config.itemCount)")
+            }
+        }
+        return nil
+    }
+
+    private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {
+        ScoreReply(requestID: requestID, result: .failure(error)).encoded()
+    }
+}

@@ -1,0 +1,183 @@
+import Clients
+import Dataset
+import Evaluation
+import Foundation
+import Model
+import Training
+import Wire
+import ZeroMQ
+
+/// Trains the model against the parameter server: item rows pulled from the embedding-server
+/// shards and their gradients pushed to its row-wise Adagrad; the dense weights shared through
+/// shard 0, whose Adam applies every trainer's dense gradient. Several trainers (each a share of
+/// the users, `worker`/`workers`) therefore train one model at once; worker 0 validates and exports.
+public final class Trainer {
+    let configuration: TrainerConfiguration
+    let split: LeaveOneOutSplit
+    var model: TrainingModel
+    let pulls: EmbeddingClient
+    let pushes: PushClient
+    let context = ZMQContext()
+    var slipstream: SlipstreamRows?
+    /// This epoch's dense learning rate.
+    var learningRate: Float
+    let denseLayout: DenseLayout
+
+    public init(configuration: TrainerConfiguration) throws {
+        self.configuration = configuration
+        split = LeaveOneOutSplit(SequenceDataset(try InteractionLog.load(path: configuration.dataFolder + "/ml-100k.inter")))
+        let initial = try ModelFile.load(path: configuration.initialModel)
+        guard initial.config.itemCount == split.dataset.itemCount else {
+            throw ModelError(
+                .mismatch, "\(configuration.initialModel) has \(initial.config.itemCount) items, the data \(split.dataset.itemCount)")
+        }
+        model = TrainingModel(config: initial.config, weights: initial.dense)
+        pulls = try EmbeddingClient(
+            context: context, endpoints: configuration.embeddingEndpoints, defaultTimeoutMilliseconds: 10_000, curve: configuration.curve)
+        pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints, curve: configuration.curve)
+        slipstream = configuration.slipstream.map(SlipstreamRows.init)
+        learningRate = configuration.learningRate
+        denseLayout = DenseLayout(initial.config)
+        // Start from the shared dense weights (another trainer may have moved them already).
+        let shared = try pushes.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: true)).get()
+        guard shared.dense.count == denseLayout.count else {
+            throw ModelError(
+                .mismatch,
+                "the server holds \(shared.dense.count) dense weights, \(configuration.initialModel) has \(denseLayout.count): start it from the same file"
+            )
+        }
+        model.setFlatDense(shared.dense)
+    }
+
+    public var config: ModelConfig { model.config }
+    var isLeader: Bool { configuration.worker == 0 }
+
+    /// Runs epochs until `epochs` or early stopping; worker 0 exports the best model.
+    public func run(progress: (EpochReport) -> Void) throws -> [EpochReport] {
+        var rng = SeededRandom(seed: configuration.seed &* 7_919 &+ UInt64(configuration.worker))
+        let builder = SampleBuilder(
+            split: split, maxHistory: model.config.maxHistory, negatives: configuration.negatives,
+            historyNegatives: configuration.historyNegatives)
+        let users = (0..<split.dataset.userCount).filter { $0 % configuration.workers == configuration.worker }
+        var reports: [EpochReport] = []
+        var best = -1.0
+        var sinceBest = 0
+        for epoch in 1...configuration.epochs {
+            let started = Date()
+            learningRate = configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(epoch - 1)))
+            if let settings = slipstream?.settings {
+                slipstream?.active = epoch > settings.warmupEpochs
+                if epoch > 1, (epoch - 1) % settings.fullRefreshEpochs == 0 { slipstream?.thaw() }
+            }
+            var samples = users.shuffled(using: &rng).flatMap {
+                builder.samples(for: $0, count: configuration.samplesPerUser, using: &rng)
+            }
+            samples.shuffle(using: &rng)
+            var lossSum: Float = 0
+            var trained = 0
+            var traffic = TrafficCounters()
+            for batchStart in stride(from: 0, to: samples.count, by: configuration.batchSize) {
+                let batch = Array(samples[batchStart..<min(batchStart + configuration.batchSize, samples.count)])
+                let result = try trainBatch(batch)
+                lossSum += result.loss
+                trained += result.trained
+                traffic = traffic + result.traffic
+            }
+            var report = EpochReport(
+                epoch: epoch, loss: lossSum / Float(max(trained, 1)), samples: trained, seconds: Date().timeIntervalSince(started),
+                traffic: traffic)
+            if isLeader {
+                let (ndcg, hr) = try validate()
+                (report.validationNDCG, report.validationHR) = (ndcg, hr)
+                report.seconds = Date().timeIntervalSince(started)
+                if ndcg > best {
+                    (best, sinceBest) = (ndcg, 0)
+                    try export()
+                } else {
+                    sinceBest += 1
+                }
+            }
+            reports.append(report)
+            progress(report)
+            if sinceBest >= configuration.patience { break }
+        }
+        return reports
+    }
+
+    /// One step over a batch: pull its fresh rows once, sum the gradients, push rows and the dense
+    /// gradient, take the shared dense weights back.
+    func trainBatch(_ batch: [TrainingSample]) throws -> (loss: Float, trained: Int, traffic: TrafficCounters) {
+        let d = model.config.dim
+        var traffic = TrafficCounters()
+        let kept = batch.filter { !(slipstream?.skips($0) ?? false) }
+        traffic.samplesSkipped = batch.count - kept.count
+        let ids = Array(Set(kept.flatMap { $0.history + $0.candidates }))
+        let fresh = ids.filter { !(slipstream?.isFrozen($0) ?? false) }
+        // A stale row is neither pulled nor pushed.
+        traffic.rowsSkipped = 2 * (ids.count - fresh.count)
+        var table = try pullRows(fresh)
+        for id in ids where table[id] == nil { table[id] = slipstream?.frozen[id] }
+        traffic.rowsPulled = fresh.count
+
+        let scale = 1 / Float(max(kept.count, 1))
+        var dense = [Float](repeating: 0, count: denseLayout.count)
+        var sparse: [Int64: [Float]] = [:]
+        var loss: Float = 0
+        for sample in kept {
+            let step = model.step(sample, loss: configuration.loss, row: { table[$0]! })
+            loss += step.loss
+            step.gradients.addDense(into: &dense, scale: scale, layout: denseLayout)
+            for (id, row) in step.gradients.rows where !(slipstream?.isFrozen(id) ?? false) {
+                sparse[id] = sparse[id].map { zip($0, row).map { $0 + $1 * scale } } ?? row.map { $0 * scale }
+            }
+        }
+        traffic.rowsPushed = sparse.count
+        var query: PushClient.StaleQuery?
+        if let settings = configuration.slipstream, slipstream?.queryDue() == true {
+            query = .init(threshold: settings.threshold, hotFraction: settings.hotFraction)
+        }
+        let densePush = PushClient.DensePush(
+            gradients: kept.isEmpty ? [] : dense, learningRate: learningRate, wantWeights: true)
+        let outcome = try pushes.exchange(sparse, dense: densePush, stale: query).get()
+        model.setFlatDense(outcome.dense)
+        traffic.denseBytes = 4 * (kept.isEmpty ? 0 : dense.count) + 4 * outcome.dense.count
+        if query != nil {
+            // Freeze the stale rows at their current values (one pull, counted).
+            let stale = outcome.staleIDs
+            slipstream?.freeze(try pullRows(stale))
+            traffic.rowsPulled += stale.count
+        }
+        traffic.rowBytes = (traffic.rowsPulled + traffic.rowsPushed) * TrafficCounters.rowCost(dim: d)
+        return (loss, kept.count, traffic)
+    }
+
+    func pullRows(_ ids: [Int64]) throws -> [Int64: [Float]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try pulls.lookup(ids, deadline: .after(milliseconds: 10_000)).get()
+        let d = model.config.dim
+        var table: [Int64: [Float]] = [:]
+        for (i, id) in ids.enumerated() { table[id] = Array(rows[(i * d)..<((i + 1) * d)]) }
+        return table
+    }
+
+    /// The current model as a file: the shared dense weights as of the last step, every item row
+    /// pulled from the server.
+    func currentModel(version: String) throws -> ModelFile {
+        var config = model.config
+        config.version = version
+        let all = Array(0..<Int64(config.itemCount))
+        let rows = try pulls.lookup(all, deadline: .after(milliseconds: 30_000)).get()
+        return ModelFile(
+            config: config, dense: model.denseWeights(), itemTable: Tensor(shape: [config.itemCount, config.dim], values: rows))
+    }
+
+    func validate() throws -> (ndcg: Double, hr: Double) {
+        let report = Evaluator.evaluate(ModelRanker(file: try currentModel(version: "validation")), cases: split.validation, split: split)
+        return (report.full.ndcg, report.full.hitRate)
+    }
+
+    func export() throws {
+        let version = configuration.version ?? "trained-\(configuration.seed)"
+        try currentModel(version: version).save(path: configuration.output)
+    }
+}

@@ -1,0 +1,276 @@
+/// Swift forms of the messages in `Shared/Transport/Proto/recserve.proto`. Codecs live in `*+Codec.swift`.
+///
+/// Services work with these values only; the protobuf-c structs never leave this module.
+
+/// Carried by every request: who it is (for logs and replies) and when it stops being worth doing.
+public struct RequestHeader: Sendable, Equatable {
+    public var requestID: UInt64
+    /// nil when the sender gave none; each tier then applies its own default.
+    public var deadline: Deadline?
+
+    public init(requestID: UInt64, deadline: Deadline?) {
+        self.requestID = requestID
+        self.deadline = deadline
+    }
+}
+
+/// Client -> gateway: rank `candidates` (or every item) for a user with this history.
+public struct RecommendRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var userID: String
+    /// Oldest first.
+    public var history: [Int64]
+    public var candidates: [Int64]
+    public var allItems: Bool
+    public var k: Int32
+
+    public init(
+        header: RequestHeader, userID: String, history: [Int64], candidates: [Int64] = [],
+        allItems: Bool = false, k: Int32
+    ) {
+        self.header = header
+        self.userID = userID
+        self.history = history
+        self.candidates = candidates
+        self.allItems = allItems
+        self.k = k
+    }
+}
+
+/// How long one tier took for a request, as seen by the gateway.
+public struct TierTiming: Sendable, Equatable {
+    public var tier: String
+    public var micros: UInt32
+
+    public init(tier: String, micros: UInt32) {
+        self.tier = tier
+        self.micros = micros
+    }
+}
+
+/// A ranked list: parallel arrays, best first.
+public struct RankedItems: Sendable, Equatable {
+    public var items: [Int64]
+    public var scores: [Float]
+
+    public init(items: [Int64] = [], scores: [Float] = []) {
+        precondition(items.count == scores.count)
+        self.items = items
+        self.scores = scores
+    }
+}
+
+/// Gateway -> client.
+public struct RecommendReply: Sendable, Equatable {
+    public var requestID: UInt64
+    public var error: ServiceError?
+    public var ranked: RankedItems
+    public var modelVersion: String
+    public var timings: [TierTiming]
+    public var scorerSlices: UInt32
+    public var historyCacheHit: Bool
+    /// An overloaded gateway's stand-in: this user's last good answer, not a fresh one.
+    public var degraded: Bool
+
+    public init(
+        requestID: UInt64, error: ServiceError? = nil, ranked: RankedItems = .init(), modelVersion: String = "",
+        timings: [TierTiming] = [], scorerSlices: UInt32 = 0, historyCacheHit: Bool = false, degraded: Bool = false
+    ) {
+        self.requestID = requestID
+        self.error = error
+        self.ranked = ranked
+        self.modelVersion = modelVersion
+        self.timings = timings
+        self.scorerSlices = scorerSlices
+        self.historyCacheHit = historyCacheHit
+        self.degraded = degraded
+    }
+}
+
+/// Gateway -> history-encoder.
+public struct EncodeRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var userID: String
+    public var history: [Int64]
+
+    public init(header: RequestHeader, userID: String, history: [Int64]) {
+        self.header = header
+        self.userID = userID
+        self.history = history
+    }
+}
+
+/// Every layer's history keys and values: `layers x length x dim` F32 each, layer-major.
+public struct EncodedHistory: Sendable, Equatable {
+    public var modelVersion: String
+    public var itemCount: Int
+    public var layers: Int
+    public var length: Int
+    public var dim: Int
+    public var keys: [Float]
+    public var values: [Float]
+
+    public init(
+        modelVersion: String, itemCount: Int, layers: Int, length: Int, dim: Int, keys: [Float], values: [Float]
+    ) {
+        precondition(keys.count == layers * length * dim && values.count == keys.count)
+        self.modelVersion = modelVersion
+        self.itemCount = itemCount
+        self.layers = layers
+        self.length = length
+        self.dim = dim
+        self.keys = keys
+        self.values = values
+    }
+}
+
+/// History-encoder -> gateway.
+public struct EncodeReply: Sendable, Equatable {
+    public var requestID: UInt64
+    public var result: Result<EncodedHistory, ServiceError>
+    public var cacheHit: Bool
+    public var computeMicros: UInt32
+
+    public init(requestID: UInt64, result: Result<EncodedHistory, ServiceError>, cacheHit: Bool = false, computeMicros: UInt32 = 0) {
+        self.requestID = requestID
+        self.result = result
+        self.cacheHit = cacheHit
+        self.computeMicros = computeMicros
+    }
+}
+
+/// Which candidates a scorer slice covers.
+public enum CandidateSlice: Sendable, Equatable {
+    case ids([Int64])
+    /// Every item id in the half-open range.
+    case range(Range<Int64>)
+
+    public var count: Int {
+        switch self {
+        case .ids(let ids): ids.count
+        case .range(let range): range.count
+        }
+    }
+}
+
+/// Gateway -> scorer.
+public struct ScoreRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var history: EncodedHistory
+    public var candidates: CandidateSlice
+    public var k: Int32
+
+    public init(header: RequestHeader, history: EncodedHistory, candidates: CandidateSlice, k: Int32) {
+        self.header = header
+        self.history = history
+        self.candidates = candidates
+        self.k = k
+    }
+}
+
+/// What a scorer computed for one slice.
+public struct ScoredSlice: Sendable, Equatable {
+    public var ranked: RankedItems
+    public var modelVersion: String
+    public var computeMicros: UInt32
+    public var rowCacheMisses: UInt32
+
+    public init(ranked: RankedItems, modelVersion: String, computeMicros: UInt32 = 0, rowCacheMisses: UInt32 = 0) {
+        self.ranked = ranked
+        self.modelVersion = modelVersion
+        self.computeMicros = computeMicros
+        self.rowCacheMisses = rowCacheMisses
+    }
+}
+
+/// Scorer -> gateway.
+public struct ScoreReply: Sendable, Equatable {
+    public var requestID: UInt64
+    public var result: Result<ScoredSlice, ServiceError>
+
+    public init(requestID: UInt64, result: Result<ScoredSlice, ServiceError>) {
+        self.requestID = requestID
+        self.result = result
+    }
+}
+
+/// Encoder / scorer -> embedding-server.
+public struct LookupRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var ids: [Int64]
+    /// Empty: the server's current version.
+    public var modelVersion: String
+
+    public init(header: RequestHeader, ids: [Int64], modelVersion: String = "") {
+        self.header = header
+        self.ids = ids
+        self.modelVersion = modelVersion
+    }
+}
+
+/// Embedding rows, `count x dim`, in the order they were asked for.
+public struct EmbeddingRows: Sendable, Equatable {
+    public var modelVersion: String
+    public var dim: Int
+    public var rows: [Float]
+
+    public init(modelVersion: String, dim: Int, rows: [Float]) {
+        self.modelVersion = modelVersion
+        self.dim = dim
+        self.rows = rows
+    }
+}
+
+/// Embedding-server -> encoder / scorer.
+public struct LookupReply: Sendable, Equatable {
+    public var requestID: UInt64
+    public var result: Result<EmbeddingRows, ServiceError>
+
+    public init(requestID: UInt64, result: Result<EmbeddingRows, ServiceError>) {
+        self.requestID = requestID
+        self.result = result
+    }
+}
+
+/// Trainer -> embedding-server: gradients for item rows, `ids.count x dim`.
+public struct PushRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var ids: [Int64]
+    public var gradients: [Float]
+    /// The dense weights' gradient (layout order), for the server's shared Adam; empty: none.
+    public var denseGradients: [Float] = []
+    public var denseLearningRate: Float = 0
+    /// Reply with the dense weights.
+    public var wantDense = false
+    /// Slipstream query (> 0): which hot rows changed less than this, relatively, since the last one.
+    public var staleThreshold: Float = 0
+    /// Share of rows (the most pushed) in the next hot-row snapshot.
+    public var hotFraction: Float = 0
+
+    public init(header: RequestHeader, ids: [Int64], gradients: [Float]) {
+        self.header = header
+        self.ids = ids
+        self.gradients = gradients
+    }
+}
+
+/// Embedding-server -> trainer: how many rows the update touched, and what the request asked for.
+public struct PushReply: Sendable, Equatable {
+    public var requestID: UInt64
+    /// Rows applied, or why nothing was.
+    public var result: Result<Int, ServiceError>
+    public var modelVersion: String
+    /// The dense weights, when asked for.
+    public var dense: [Float] = []
+    /// Dense updates applied so far, by every trainer.
+    public var denseStep: UInt64 = 0
+    /// Slipstream: hot rows that stopped changing.
+    public var staleIDs: [Int64] = []
+    public var hotRows = 0
+
+    public init(requestID: UInt64, result: Result<Int, ServiceError>, modelVersion: String = "") {
+        self.requestID = requestID
+        self.result = result
+        self.modelVersion = modelVersion
+    }
+}

@@ -1,0 +1,187 @@
+import Broker
+import Clocks
+import GatewayService
+import Glibc
+import Logging
+import Testing
+import Wire
+import ZeroMQ
+
+/// The gateway's decisions, driven event by event with a hand-held clock.
+@Suite struct GatewayCoordinatorTests {
+    var gateway = GatewayCoordinator(configuration: GatewayConfiguration(), logger: Logger(label: "test"))
+    let client = ClientAddress(identity: [9], delimiter: false)
+    let encoder: [UInt8] = [1]
+    let scorerA: [UInt8] = [2]
+    let scorerB: [UInt8] = [3]
+
+    /// The hand-held clock: `at(ms)` is `ms` milliseconds after the test's start on both clocks.
+    let start = Moment(instant: .zero, wall: .now)
+    func at(_ milliseconds: Int) -> Moment { start + .milliseconds(milliseconds) }
+
+    mutating func register(now: Moment? = nil) {
+        let now = now ?? at(0)
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("history-encoder".utf8), Array("1".utf8)]), from: encoder, now: now)
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("scorer".utf8), Array("1".utf8)]), from: scorerA, now: now)
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("scorer".utf8), Array("1".utf8)]), from: scorerB, now: now)
+    }
+
+    func request(candidates: [Int64] = Array(0..<1000), k: Int32 = 10) -> [Frame] {
+        [
+            Frame(
+                RecommendRequest(
+                    header: RequestHeader(requestID: 5, deadline: .after(.seconds(5), from: start.wall)), userID: "u", history: [1, 2],
+                    candidates: candidates, k: k
+                ).encoded())
+        ]
+    }
+
+    static func reply(in actions: [GatewayAction]) -> RecommendReply? {
+        for case .replyToClient(_, let bytes) in actions {
+            return try? bytes.withUnsafeBytes { try RecommendReply(decoding: $0) }
+        }
+        return nil
+    }
+
+    static func requests(in actions: [GatewayAction]) -> [(worker: [UInt8], tag: UInt64, payload: [UInt8])] {
+        actions.compactMap { if case .sendRequest(let w, let t, let p) = $0 { (w, t, p) } else { nil } }
+    }
+
+    func workerReply(_ tag: UInt64, _ payload: [UInt8]) -> [Frame] {
+        WorkerProtocol.frames(.reply, [WorkerProtocol.tagBytes(tag), payload])
+    }
+
+    static let history = EncodedHistory(modelVersion: "v", itemCount: 2_000, layers: 1, length: 2, dim: 1, keys: [0, 0], values: [0, 0])
+
+    @Test mutating func noWorkersMeansUnavailableNotSilence() {
+        let reply = Self.reply(in: gateway.clientMessage(request(), from: client, now: at(0)))
+        #expect(reply?.error?.code == .unavailable)
+    }
+
+    @Test mutating func encodesOnceSplitsAcrossScorersAndMerges() throws {
+        register()
+        let sent = Self.requests(in: gateway.clientMessage(request(), from: client, now: at(1)))
+        #expect(sent.count == 1 && sent[0].worker == encoder)
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let slices = Self.requests(in: gateway.workerMessage(workerReply(sent[0].tag, encoded), from: encoder, now: at(2)))
+        #expect(Set(slices.map(\.worker)) == [scorerA, scorerB])
+        var final: RecommendReply?
+        for (index, slice) in slices.enumerated() {
+            let score = try slice.payload.withUnsafeBytes { try ScoreRequest(decoding: $0) }
+            #expect(score.candidates.count == 500)
+            let ranked = RankedItems(items: [Int64(index), Int64(index + 10)], scores: [Float(index), -1])
+            let payload = ScoreReply(requestID: 5, result: .success(ScoredSlice(ranked: ranked, modelVersion: "v"))).encoded()
+            final = Self.reply(in: gateway.workerMessage(workerReply(slice.tag, payload), from: slice.worker, now: at(3))) ?? final
+        }
+        #expect(final?.error == nil)
+        #expect(final?.ranked.items == [1, 0, 10, 11])
+        #expect(final?.scorerSlices == 2)
+        #expect(gateway.pendingRequests == 0)
+    }
+
+    @Test mutating func unknownCandidatesAreNamedAfterEncoding() {
+        register()
+        let sent = Self.requests(in: gateway.clientMessage(request(candidates: [1, 5_000, 7_000]), from: client, now: at(1)))
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let reply = Self.reply(in: gateway.workerMessage(workerReply(sent[0].tag, encoded), from: encoder, now: at(2)))
+        #expect(reply?.error?.code == .notFound)
+        #expect(reply?.error?.ids == [5_000, 7_000])
+    }
+
+    @Test mutating func aDeadWorkersJobIsRetriedOnAnother() {
+        register()
+        let sent = Self.requests(in: gateway.clientMessage(request(candidates: Array(0..<100)), from: client, now: at(1)))
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let slice = Self.requests(in: gateway.workerMessage(workerReply(sent[0].tag, encoded), from: encoder, now: at(2)))
+        #expect(slice.count == 1)  // 100 candidates: one slice
+        // Everyone but the slice's scorer keeps heartbeating; that scorer goes silent and expires.
+        let other = slice[0].worker == scorerA ? scorerB : scorerA
+        _ = gateway.workerMessage(WorkerProtocol.frames(.heartbeat), from: other, now: at(900))
+        _ = gateway.workerMessage(WorkerProtocol.frames(.heartbeat), from: encoder, now: at(900))
+        let retried = Self.requests(in: gateway.tick(now: at(1_001)))
+        #expect(retried.count == 1 && retried[0].worker == other)
+        #expect(gateway.liveWorkers(service: "scorer") == 1)
+    }
+
+    @Test mutating func badInputGetsAnErrorReplyEachTime() {
+        register()
+        let cases: [([Frame], ServiceError.Code)] = [
+            ([Frame([0xFF, 0xFF, 0xFF])], .badRequest),
+            ([Frame([1]), Frame([2])], .badRequest),
+            (
+                [
+                    Frame(
+                        RecommendRequest(
+                            header: RequestHeader(requestID: 1, deadline: nil), userID: "u", history: [], candidates: [1], k: 1
+                        ).encoded())
+                ], .badRequest
+            ),
+            (request(k: 0), .badRequest),
+            (request(k: 1_001), .badRequest),
+            (
+                [
+                    Frame(
+                        RecommendRequest(
+                            header: RequestHeader(requestID: 1, deadline: Deadline(unixMicros: 1)), userID: "u", history: [1],
+                            candidates: [1], k: 1
+                        ).encoded())
+                ], .deadlineExceeded
+            ),
+            (request(candidates: [-3]), .notFound),
+        ]
+        for (frames, code) in cases {
+            #expect(Self.reply(in: gateway.clientMessage(frames, from: client, now: at(1)))?.error?.code == code)
+        }
+        #expect(gateway.pendingRequests == 0)
+    }
+
+    @Test mutating func requestsPastTheirDeadlineAreAnswered() {
+        register()
+        let frames = [
+            Frame(
+                RecommendRequest(
+                    header: RequestHeader(requestID: 8, deadline: .after(.milliseconds(30), from: start.wall)), userID: "u", history: [1],
+                    candidates: [1],
+                    k: 1
+                ).encoded())
+        ]
+        _ = gateway.clientMessage(frames, from: client, now: at(1))
+        #expect(Self.reply(in: gateway.tick(now: at(29))) == nil)
+        let reply = Self.reply(in: gateway.tick(now: at(30)))
+        #expect(reply?.error?.code == .deadlineExceeded)
+        #expect(reply?.requestID == 8)
+    }
+
+    /// Over capacity, a user with a kept answer for the same candidates gets it back flagged
+    /// degraded; anyone else (another user, other candidates) gets OVERLOADED.
+    @Test mutating func overCapacityAnswersFromTheLastGoodAnswerFlaggedDegraded() throws {
+        var configuration = GatewayConfiguration()
+        configuration.maxPendingRequests = 1
+        configuration.degradedAnswerUsers = 8
+        gateway = GatewayCoordinator(configuration: configuration, logger: Logger(label: "test"))
+        register()
+        func ask(_ user: String, _ candidates: [Int64] = Array(0..<100), k: Int32 = 2) -> [GatewayAction] {
+            let request = RecommendRequest(
+                header: RequestHeader(requestID: 6, deadline: .after(milliseconds: 5_000)), userID: user, history: [1, 2],
+                candidates: candidates, k: k)
+            return gateway.clientMessage([Frame(request.encoded())], from: client, now: at(1))
+        }
+        // A fresh answer for user u.
+        let encode = Self.requests(in: ask("u"))[0]
+        let encoded = EncodeReply(requestID: 6, result: .success(Self.history)).encoded()
+        let slice = Self.requests(in: gateway.workerMessage(workerReply(encode.tag, encoded), from: encoder, now: at(2)))[0]
+        let ranked = RankedItems(items: [42, 7], scores: [3, 1])
+        let scored = ScoreReply(requestID: 6, result: .success(ScoredSlice(ranked: ranked, modelVersion: "v9"))).encoded()
+        let fresh = try #require(Self.reply(in: gateway.workerMessage(workerReply(slice.tag, scored), from: slice.worker, now: at(3))))
+        #expect(!fresh.degraded && fresh.ranked.items == [42, 7])
+
+        // Fill the one pending slot, then ask again.
+        #expect(Self.requests(in: ask("u")).count == 1)
+        let degraded = try #require(Self.reply(in: ask("u", k: 1)))
+        #expect(degraded.error == nil && degraded.degraded)
+        #expect(degraded.ranked.items == [42] && degraded.modelVersion == "v9")
+        #expect(Self.reply(in: ask("someone-else"))?.error?.code == .overloaded)
+        #expect(Self.reply(in: ask("u", Array(0..<50)))?.error?.code == .overloaded)
+        #expect(gateway.pendingRequests == 1)
+    }
+}

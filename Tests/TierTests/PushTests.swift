@@ -1,0 +1,92 @@
+import Clients
+import Foundation
+import Model
+import ServiceRuntime
+import TestSupport
+import Testing
+import Wire
+import ZeroMQ
+
+/// Trainers' gradient pushes over real sockets: row-wise Adagrad applied exactly, all-or-nothing.
+@Suite(.serialized) struct PushTests {
+    static let model = Fixtures.randomModel(items: 50, dim: 4, heads: 2, layers: 1, maxHistory: 10, seed: 17)
+
+    @Test func pushesApplyRowWiseAdagradAndLookupsSeeThem() throws {
+        let context = ZMQContext()
+        let server = try InProcessEmbeddingServer(model: Self.model, learningRate: 0.1)
+        let pusher = try Socket(context, .dealer)
+        try pusher.connect(server.pushEndpoint)
+        let lookups = try EmbeddingClient(context: context, endpoints: [server.lookupEndpoint])
+        func push(_ parts: [[UInt8]]) throws -> PushReply {
+            try pusher.send(parts: parts)
+            var poller = Poller([pusher])
+            try #require(try poller.poll(timeoutMilliseconds: 5_000)[0])
+            return try #require(try pusher.receiveMessage(dontWait: true)?.last?.withUnsafeBytes { try PushReply(decoding: $0) })
+        }
+        func rows(_ ids: [Int64]) throws -> [Float] { try lookups.lookup(ids, deadline: .after(milliseconds: 3_000)).get() }
+
+        let before = try rows([4, 7])
+        let gradient: [Float] = [0.5, -1, 0, 2, 0.1, 0.1, 0.1, 0.1]
+        let reply = try push([PushRequest(header: RequestHeader(requestID: 1, deadline: nil), ids: [4, 7], gradients: gradient).encoded()])
+        #expect((try? reply.result.get()) == 2)
+        var expected = before
+        for row in 0..<2 {
+            let g = Array(gradient[(row * 4)..<(row * 4 + 4)])
+            let accumulator = g.reduce(0) { $0 + $1 * $1 } / 4
+            for c in 0..<4 { expected[row * 4 + c] -= 0.1 * g[c] / (accumulator.squareRoot() + 1e-8) }
+        }
+        let after = try rows([4, 7])
+        for (a, b) in zip(after, expected) { #expect(abs(a - b) < 1e-6) }
+
+        // Unknown ids: refused, and nothing applied (row 7 unchanged).
+        let refused = try push([
+            PushRequest(header: RequestHeader(requestID: 2, deadline: nil), ids: [7, 999], gradients: [Float](repeating: 1, count: 8))
+                .encoded()
+        ])
+        guard case .failure(let error) = refused.result else { Issue.record("unknown id accepted"); return }
+        #expect(error.code == .notFound && error.ids == [999])
+        #expect(try rows([7]) == Array(after[4..<8]))
+        // Malformed, and a gradient of the wrong width.
+        guard case .failure(let malformed) = try push([[0xFF, 0x00, 0x13]]).result else { Issue.record("malformed accepted"); return }
+        #expect(malformed.code == .badRequest)
+        guard
+            case .failure(let width) = try push([
+                PushRequest(header: RequestHeader(requestID: 3, deadline: nil), ids: [1], gradients: [1, 2]).encoded()
+            ]).result
+        else {
+            Issue.record("wrong width accepted")
+            return
+        }
+        #expect(width.code == .badRequest)
+        // A dense part this shard cannot take (it holds no dense weights) or a NaN gradient: refused
+        // whole, the rows in the same push untouched.
+        var withDense = PushRequest(header: RequestHeader(requestID: 4, deadline: nil), ids: [7], gradients: [1, 1, 1, 1])
+        withDense.denseGradients = [1, 2, 3]
+        withDense.denseLearningRate = 0.01
+        guard case .failure(let noDense) = try push([withDense.encoded()]).result else { Issue.record("dense accepted"); return }
+        #expect(noDense.code == .unavailable && noDense.message.contains("dense"))
+        let nan = PushRequest(header: RequestHeader(requestID: 5, deadline: nil), ids: [7], gradients: [1, .nan, 1, 1])
+        guard case .failure(let notFinite) = try push([nan.encoded()]).result else { Issue.record("NaN accepted"); return }
+        #expect(notFinite.code == .badRequest)
+        #expect(try rows([7]) == Array(after[4..<8]))
+    }
+
+    /// Slipstream's server half: after a snapshot of the hot rows, a hot row that barely moved is
+    /// reported stale and one that moved a lot is not; cold rows are never reported.
+    @Test func staleQueriesReportHotRowsThatBarelyMoved() throws {
+        let context = ZMQContext()
+        let server = try InProcessEmbeddingServer(model: Self.model, learningRate: 0.1)
+        let client = try PushClient(context: context, endpoints: [server.pushEndpoint])
+        let query = PushClient.StaleQuery(threshold: 0.05, hotFraction: 0.04)  // 2 of 50 rows are hot
+        // Rows 3 and 9 are pushed most: they are the hot ones in the first snapshot.
+        for _ in 0..<3 { _ = try client.push([3: [1, 1, 1, 1], 9: [1, 1, 1, 1], 20: [1, 1, 1, 1]]).get() }
+        _ = try client.push([3: [1, 1, 1, 1], 9: [1, 1, 1, 1]]).get()
+        let first = try client.exchange([:], stale: query).get()
+        #expect(first.staleIDs.isEmpty && first.hotRows == 2, "no snapshot to compare with yet: \(first)")
+        // Row 3 moves a lot (Adagrad's first steps are large); row 9 a tiny bit (a tiny gradient
+        // after its accumulator grew).
+        _ = try client.push([3: [-50, 50, -50, 50], 9: [1e-4, 0, 0, 0], 3 + 10: [1, 0, 0, 0]]).get()
+        let second = try client.exchange([:], stale: query).get()
+        #expect(second.staleIDs == [9], "\(second.staleIDs)")
+    }
+}
