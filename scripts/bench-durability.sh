@@ -4,9 +4,8 @@
 # sync before every acknowledgement, and --state-dir with group commit every 5 ms.
 #
 #   scripts/bench-durability.sh      env: ROWS (1600, a training step's rows), PUSHES (300), CONCURRENCY (1 2)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=$(swift build -c release --show-bin-path)
+. "$(dirname "$0")/lib.sh"
+find_release
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -5,9 +5,8 @@
 #
 #   scripts/bench-slipstream.sh [extra trainer flags for both runs...]
 #   env: EPOCHS (8), SEED (1), SLIPSTREAM_FLAGS (the "on" run's Slipstream settings)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=$(swift build -c release --show-bin-path)
+. "$(dirname "$0")/lib.sh"
+find_release
 epochs=${EPOCHS:-8}
 seed=${SEED:-1}
 slipstream_flags=${SLIPSTREAM_FLAGS:---slipstream --slipstream-threshold 0.05 --slipstream-hot-fraction 0.5 --slipstream-period-steps 40 --slipstream-full-refresh-epochs 1 --slipstream-warmup-epochs 1}
@@ -19,21 +18,20 @@ for mode in off on; do
   extra=()
   [ "$mode" = on ] && read -r -a extra <<<"$slipstream_flags"
   TRAINERS=1 EPOCHS=$epochs SEED=$seed PORT=$((9600 + RANDOM % 200)) LOG_DIR="run/slipstream-$mode" \
-    OUTPUT="run/slipstream-$mode/model.safetensors" scripts/train.sh "${common[@]}" "${extra[@]}" >"run/slipstream-$mode.out" 2>&1
+    OUTPUT="run/slipstream-$mode/model.safetensors" scripts/train.sh --json "${common[@]}" "${extra[@]}" >"run/slipstream-$mode.out" 2>&1
   "$bin/recctl" eval --model "run/slipstream-$mode/model.safetensors" --json >"run/slipstream-$mode/eval.json"
 done
 python3 - <<'PY'
-import json, re
+import json
 rows = {}
 for mode in ("off", "on"):
-    log = open(f"run/slipstream-{mode}/trainer-0.log").read()
-    m = re.search(r"traffic: (\d+) rows pulled, (\d+) pushed, ([\d.]+) MB of rows, ([\d.]+) MB dense; Slipstream skipped (\d+) row transfers \(([\d.]+) MB\) and (\d+) inputs; ([\d.]+) s in all", log)
-    pulled, pushed, row_mb, dense_mb, skipped, saved_mb, inputs, seconds = m.groups()
-    train_s = sum(float(x) for x in re.findall(r"samples  ([\d.]+) s \(", log))
+    events = [json.loads(line) for line in open(f"run/slipstream-{mode}/trainer-0.log") if line.startswith("{")]
+    done = next(e for e in events if e["event"] == "done")
+    t = done["traffic"]
     ev = json.load(open(f"run/slipstream-{mode}/eval.json"))
     model = [r for r in ev["results"] if r["ranker"] != "most-popular"][0]["full"]
-    rows[mode] = dict(pulled=int(pulled), pushed=int(pushed), row_mb=float(row_mb), dense_mb=float(dense_mb),
-                      skipped=int(skipped), inputs=int(inputs), seconds=float(seconds), ndcg=model["ndcg"], hr=model["hr"])
+    rows[mode] = dict(pulled=t["rowsPulled"], pushed=t["rowsPushed"], row_mb=t["rowBytes"] / 1e6, dense_mb=t["denseBytes"] / 1e6,
+                      skipped=t["rowsSkipped"], inputs=t["samplesSkipped"], seconds=done["seconds"], ndcg=model["ndcg"], hr=model["hr"])
 print(f'{"":10} {"wall s":>8} {"rows pulled":>12} {"rows pushed":>12} {"row MB":>8} {"dense MB":>9} {"skipped":>9} {"inputs skipped":>15} {"test NDCG@10":>13} {"HR@10":>7}')
 for mode, r in rows.items():
     print(f'{"slipstream " + mode:10} {r["seconds"]:8.1f} {r["pulled"]:12d} {r["pushed"]:12d} {r["row_mb"]:8.1f} {r["dense_mb"]:9.1f} {r["skipped"]:9d} {r["inputs"]:15d} {r["ndcg"]:13.4f} {r["hr"]:7.4f}')

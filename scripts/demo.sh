@@ -3,13 +3,10 @@
 # parameter server, about 2 minutes on 2 cores), start the whole suite on loopback serving it, run
 # example queries (with movie titles) and a short benchmark through the gateway, then stop
 # everything. SKIP_TRAINING=1 reuses run/trained.safetensors from an earlier run.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+. "$(dirname "$0")/lib.sh"
 scripts/fetch-movielens.sh
 echo "== building (release)"
-swift build -c release
-bin=$(swift build -c release --show-bin-path)
+build_release
 mkdir -p run
 model=run/trained.safetensors
 if [ "${SKIP_TRAINING:-0}" != 1 ] || [ ! -f "$model" ]; then
@@ -20,11 +17,7 @@ if [ "${SKIP_TRAINING:-0}" != 1 ] || [ ! -f "$model" ]; then
   "$bin/recctl" eval --model "$model"
 fi
 port=${RECSERVE_PORT:-5555}
-"$bin/recctl" up --model "$model" --scorers 2 --port "$port" >run/up.log 2>&1 &
-up=$!
-trap 'kill -INT $up 2>/dev/null || true; wait $up 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do grep -q '^ready' run/up.log && break; sleep 0.2; done
-grep -q '^ready' run/up.log || { cat run/up.log; echo "suite did not become ready" >&2; exit 1; }
+start_suite run/up.log --model "$model" --scorers 2 --port "$port"
 grep -v '^20[0-9][0-9]-' run/up.log | sed -n '1,3p'
 gateway=tcp://127.0.0.1:$port
 echo; echo "== a new user who watched Star Wars, The Empire Strikes Back, Return of the Jedi, Raiders of the Lost Ark,"
@@ -39,7 +32,5 @@ echo; echo "== an unknown item id gets a clear error"
 echo; echo "== 5 s of closed-loop load (W1 shape: history 200, 1,000 candidates, k 10)"
 "$bin/recctl" bench --gateway "$gateway" --model "$model" --seconds 5 --concurrency 2
 echo; echo "== stopping"
-kill -INT $up
-wait $up
-trap - EXIT
+stop_suite
 tail -n 1 run/up.log

@@ -5,21 +5,15 @@
 # Reports p50/p99 per interval, errors, each service's RSS at start and end, RSS growth and the
 # p99 drift between the first and last interval. Fails on any failed request, or when
 # SOAK_ENFORCE=1 and RSS grows 5% or more or p99 drifts 20% or more.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 seconds=${SOAK_SECONDS:-600}
 interval=${SOAK_INTERVAL:-60}
 port=${RECSERVE_PORT:-5755}
-scripts/install-deps.sh
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+build_release
 mkdir -p run
 model=run/soak-model.safetensors
 "$bin/recctl" init-model --output "$model" --items 1682 --seed 1 >/dev/null
-"$bin/recctl" up --model "$model" --scorers 2 --port "$port" --log-level warning >run/soak-up.log 2>&1 &
-up=$!
-trap 'kill -INT $up 2>/dev/null || true; wait $up 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do grep -q '^ready' run/soak-up.log && break; sleep 0.2; done
+start_suite run/soak-up.log --model "$model" --scorers 2 --port "$port" --log-level warning
 gateway="tcp://127.0.0.1:$port"
 pids=$(pgrep -f -- "--(bind|gateway) tcp://127.0.0.1:($port|$((port + 1))|$((port + 5)))" | tr '\n' ' ')
 rss() { for pid in $pids; do printf '%s %s %s\n' "$pid" "$(tr '\0' ' ' </proc/$pid/cmdline | awk '{print $1}' | xargs basename)" "$(awk '/VmRSS/ {print $2}' /proc/$pid/status)"; done; }

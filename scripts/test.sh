@@ -10,6 +10,8 @@ lint=$(swift format lint -r Services Shared Tests 2>&1 || true)
 if [ -n "$lint" ]; then echo "$lint"; echo "swift format lint failed: run 'swift format format -i -r Services Shared Tests'"; exit 1; fi
 # OpenBLAS would otherwise start spinning worker threads in the test process at load time.
 export OPENBLAS_NUM_THREADS=1
+echo "== target graph: layers, no tier-to-tier edges, gateway without BLAS"
+scripts/check-layers.sh
 echo "== swift build (release)"
 swift build -c release --build-tests
 echo "== swift test (release)"

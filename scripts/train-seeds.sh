@@ -4,17 +4,20 @@
 # prints every protocol's HR@10 / NDCG@10 per seed with mean and spread beside most-popular.
 #
 #   scripts/train-seeds.sh [trainer flags...]       env: SEEDS ("1 2 3"), EPOCHS (40), OUT (run/seeds)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=$(swift build -c release --show-bin-path)
+. "$(dirname "$0")/lib.sh"
+find_release
 out=${OUT:-run/seeds}
 mkdir -p "$out"
 echo "flags: $*"
 for seed in ${SEEDS:-1 2 3}; do
   SECONDS=0
   OUTPUT="$out/model-$seed.safetensors" TRAINERS=2 EPOCHS=${EPOCHS:-40} SEED=$seed LOG_DIR="$out/$seed" PORT=$((9800 + seed * 20)) \
-    scripts/train.sh "$@" >"$out/train-$seed.out" 2>&1
-  echo "seed $seed: $(grep '^best epoch' "$out/$seed/trainer-0.log"), $(grep -c '^epoch' "$out/$seed/trainer-0.log") epochs in $SECONDS s"
+    scripts/train.sh --json "$@" >"$out/train-$seed.out" 2>&1
+  summary=$(python3 -c 'import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+done = next(l for l in lines if l["event"] == "done")
+print("best epoch %d (valid NDCG@10 %.4f), %d epochs, %.0f examples/s" % (done["bestEpoch"], done["bestValidationNDCG"], done["epochs"], done["examplesPerSecond"]))' "$out/$seed/trainer-0.log")
+  echo "seed $seed: $summary in $SECONDS s"
   "$bin/recctl" eval --model "$out/model-$seed.safetensors" --json >"$out/eval-$seed.json"
 done
 python3 - "$out" ${SEEDS:-1 2 3} <<'PY'

@@ -8,9 +8,8 @@
 #   env: OUTPUT (run/model.safetensors), TRAINERS (2), SEED (1), EPOCHS (30), PORT (9560),
 #        MAX_HISTORY (50), LOG_DIR (run/train)
 # Assumes a release build and data/ml-100k (scripts/fetch-movielens.sh).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=$(swift build -c release --show-bin-path)
+. "$(dirname "$0")/lib.sh"
+find_release
 output=${OUTPUT:-run/model.safetensors}
 trainers=${TRAINERS:-2}
 seed=${SEED:-1}
