@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", path: "Shared/Interop/CProtobufC"),
         .systemLibrary(name: "COpenBLAS", path: "Shared/Interop/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", path: "Shared/Interop/CZlib"),
+        .target(name: "CKernels", path: "Shared/Interop/CKernels"),
 
         // Transport: time, sockets, messages, the broker protocol, clients of the services.
         .target(name: "Clocks", path: "Shared/Transport/Clocks"),
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "Ranking", path: "Shared/Learning/Ranking"),
         .target(
             name: "Model",
-            dependencies: ["COpenBLAS", "Ranking", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", "CKernels", "Ranking", .product(name: "Numerics", package: "swift-numerics")],
             path: "Shared/Learning/Model"
         ),
         .target(name: "Dataset", path: "Shared/Learning/Dataset"),

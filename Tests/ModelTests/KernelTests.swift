@@ -5,33 +5,76 @@ import TestSupport
 import Testing
 
 @Suite struct KernelTests {
-    @Test func vectorExpMatchesLibm() {
+    /// Every kernel path this CPU runs (generic always; AVX2 and AVX-512 when present).
+    static let paths = CPU.current.supportedPaths
+
+    @Test(arguments: paths)
+    func expMatchesLibm(path: KernelPath) {
+        let inputs = stride(from: Float(-87), to: 88, by: 0.0137).map { $0 }
+        let fast = Kernels.exp(path, inputs)
         var worst: Float = 0
-        var x: Float = -87
-        while x < 87.9 {
-            let lanes = SIMD8<Float>((0..<8).map { min(x + Float($0) * 0.0137, 87.99) })
-            let fast = Kernels.exp8(lanes)
-            for i in 0..<8 {
-                let exact = Foundation.exp(lanes[i])
-                worst = max(worst, abs(fast[i] - exact) / exact)
-            }
-            x += 0.1
+        for (x, y) in zip(inputs, fast) {
+            let exact = Foundation.exp(x)
+            worst = max(worst, abs(y - exact) / exact)
         }
-        #expect(worst < 5e-7, "worst relative error \(worst)")
-        #expect(Kernels.exp8(SIMD8(repeating: -Float.infinity)) == SIMD8(repeating: 0))
+        #expect(worst < 5e-7, "worst relative error \(worst) on \(path)")
+        #expect(Kernels.exp(path, [-.infinity, -100, .nan]) == [0, 0, 0])
     }
 
-    @Test func maskedSoftmaxRowsSumToOneAndMaskTheRest() {
-        var scores: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1, 0.5, 2, 2, 2, 2, 2, 2, 2, 2]
+    @Test(arguments: paths)
+    func maskedSoftmaxRowsSumToOneAndMaskTheRest(path: KernelPath) {
+        // 3 rows of 37 columns (not a multiple of any vector width), causal: row r sees r + 1 + 17.
+        let cols = 37
+        var scores = (0..<(3 * cols)).map { Float(($0 * 7919) % 23) / 4 - 2 }
+        let original = scores
+        let visibility = Visibility(first: 18, step: 1)
         scores.withUnsafeMutableBufferPointer {
-            Kernels.maskedSoftmaxRows(rows: 2, cols: 10, $0.baseAddress!, ld: 10, visible: { $0 == 0 ? 3 : 10 })
+            Kernels.maskedSoftmaxRows(path, rows: 3, cols: cols, $0.baseAddress!, ld: cols, visibility: visibility)
         }
-        let first = Array(scores[0..<10])
-        let e: [Float] = [1, 2, 3].map { Foundation.exp($0 - 3) }
-        let total = e.reduce(0, +)
-        for i in 0..<3 { #expect(abs(first[i] - e[i] / total) < 1e-6) }
-        #expect(first[3...].allSatisfy { $0 == 0 })
-        #expect(abs(scores[10..<20].reduce(0, +) - 1) < 1e-6)
+        for r in 0..<3 {
+            let count = visibility.count(row: r)
+            let row = Array(original[(r * cols)..<(r * cols + count)])
+            let e = row.map { Foundation.exp($0 - row.max()!) }
+            let total = e.reduce(0, +)
+            for c in 0..<count { #expect(abs(scores[r * cols + c] - e[c] / total) < 1e-6) }
+            #expect(scores[(r * cols + count)..<((r + 1) * cols)].allSatisfy { $0 == 0 })
+        }
+    }
+
+    @Test(arguments: paths)
+    func layerNormAndBiasActivationMatchTheGenericPath(path: KernelPath) {
+        let rows = 5
+        let dim = 64
+        let x = (0..<(rows * dim)).map { Float(($0 * 31) % 17) / 3 - 2 }
+        let weight = (0..<dim).map { 1 + Float($0 % 5) / 10 }
+        let bias = (0..<dim).map { Float($0 % 3) / 10 - 0.1 }
+        func run(_ path: KernelPath) -> [Float] {
+            var out = [Float](repeating: 0, count: rows * dim)
+            out.withUnsafeMutableBufferPointer { out in
+                Kernels.layerNorm(path, rows: rows, dim: dim, x, weight: weight, bias: bias, out: out.baseAddress!)
+                Kernels.biasActivation(path, rows: rows, cols: dim - 3, out.baseAddress!, ld: dim, bias: bias, relu: true)
+            }
+            return out
+        }
+        let reference = run(.generic)
+        let fast = run(path)
+        #expect(zip(fast, reference).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        #expect(reference.contains(0) && reference.contains { $0 > 0 })
+    }
+
+    /// The whole model on each path against the generic path's naive reference.
+    @Test(arguments: paths)
+    func everyPathScoresLikeTheNaiveReference(path: KernelPath) {
+        let file = Fixtures.randomModel(items: 2_000, seed: 11)
+        let fast = LocalRecommender(model: SequenceModel(file: file, kernelPath: path), itemTable: file.itemTable!)
+        let reference = LocalRecommender(model: SequenceModel(file: file, kernelPath: .generic), itemTable: file.itemTable!)
+        let history = Fixtures.randomIDs(count: 77, below: 2_000, seed: 1)
+        let candidates = Fixtures.randomIDs(count: 300, below: 2_000, seed: 2)
+        let workspace = Workspace()
+        let amortized = fast.logits(
+            history: fast.encode(history: history, workspace: workspace), candidates: candidates, workspace: workspace)
+        let naive = reference.naiveLogits(history: history, candidates: candidates, workspace: workspace)
+        #expect(RelativeError(actual: amortized, expected: naive).worst <= 1e-4, "\(path)")
     }
 
     @Test func topKMatchesFullSortWithDeterministicTies() {

@@ -1,7 +1,9 @@
+import CKernels
 import COpenBLAS
 import Glibc
 
-/// The dense math of the model: matrix products on OpenBLAS, the rest as vectorized Swift loops.
+/// The dense math of the model: matrix products on OpenBLAS (its core type chosen from this CPU's
+/// features at start), element-wise work in C kernels compiled per ISA and chosen by `KernelPath`.
 ///
 /// Everything works on raw row-major pointers with explicit leading dimensions, so attention can
 /// address one head's columns inside a `rows x d` matrix without copying it out.
@@ -11,14 +13,21 @@ public enum Kernels {
         openblas_set_num_threads(1)
     }
 
-    /// Restarts the process with `OPENBLAS_NUM_THREADS=1` unless it is already set.
+    /// Restarts the process with `OPENBLAS_NUM_THREADS=1`, and `OPENBLAS_CORETYPE` set from this
+    /// CPU's features, unless both are already set (an operator's own setting wins).
     ///
     /// OpenBLAS starts its worker threads when the library loads, before any Swift code runs, and
     /// those idle threads spin on `sched_yield`, taking a core from the request threads (measured:
-    /// about 12% of a benchmark's samples). Only the environment at load time prevents them.
+    /// about 12% of a benchmark's samples). OpenBLAS 0.3.21 also picks its kernels by a CPU guess
+    /// that is wrong on both machines seen here (Prescott/SSE3 on an AVX-512 Xeon, 2.7x slower).
+    /// Only the environment at load time changes either.
     public static func reexecWithSingleThreadedBLASIfNeeded() {
-        guard getenv("OPENBLAS_NUM_THREADS") == nil else { return }
-        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        let coreType = CPU.current.openBLASCoreType
+        let needsThreads = getenv("OPENBLAS_NUM_THREADS") == nil
+        let needsCoreType = coreType != nil && getenv("OPENBLAS_CORETYPE") == nil
+        guard needsThreads || needsCoreType else { return }
+        if needsThreads { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
+        if needsCoreType, let coreType { setenv("OPENBLAS_CORETYPE", coreType, 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // exec failed (no /proc?): keep going; useSingleThreadedBLAS still keeps work on one thread.
     }
@@ -46,157 +55,56 @@ public enum Kernels {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// Adds `bias` (length cols) to every row.
-    public static func addBias(rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>, ld: Int, bias: UnsafePointer<Float>) {
-        for r in 0..<rows {
-            let row = x + r * ld
-            for c in 0..<cols { row[c] += bias[c] }
-        }
-    }
-
-    public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let raw = UnsafeMutableRawPointer(x)
-        var i = 0
-        while i + 8 <= count {
-            let value = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            raw.storeBytes(of: select(value .> 0, value, SIMD8()), toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            if x[i] < 0 { x[i] = 0 }
-            i += 1
-        }
-    }
-
-    /// Lane-wise `mask ? a : b` with bit operations (the generic SIMD select is not vectorized).
-    @inline(__always)
-    static func select(_ mask: SIMDMask<SIMD8<Int32>>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-        let bits = unsafeBitCast(mask, to: SIMD8<Int32>.self)
-        let chosen = (unsafeBitCast(a, to: SIMD8<Int32>.self) & bits) | (unsafeBitCast(b, to: SIMD8<Int32>.self) & ~bits)
-        return unsafeBitCast(chosen, to: SIMD8<Float>.self)
-    }
-
-    /// Largest of the first `count` values (-infinity when count is 0).
-    @inline(__always)
-    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var lanes = SIMD8<Float>(repeating: -.infinity)
-        let raw = UnsafeRawPointer(x)
-        var i = 0
-        while i + 8 <= count {
-            let value = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            lanes = select(value .> lanes, value, lanes)
-            i += 8
-        }
-        var result = -Float.infinity
-        for lane in 0..<8 where lanes[lane] > result { result = lanes[lane] }
-        while i < count {
-            if x[i] > result { result = x[i] }
-            i += 1
-        }
-        return result
+    /// `x[r] += bias`, then ReLU when `relu`, for `rows` rows (a GEMM's epilogue).
+    public static func biasActivation(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>, ld: Int, bias: UnsafePointer<Float>,
+        relu: Bool = false
+    ) {
+        rs_bias_activation(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), bias, relu ? 1 : 0)
     }
 
     /// Row-wise LayerNorm (eps 1e-5), `out` may alias `x`.
     public static func layerNorm(
-        rows: Int, dim: Int, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        out: UnsafeMutablePointer<Float>
+        _ path: KernelPath, rows: Int, dim: Int, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
     ) {
-        let inverseDim = 1 / Float(dim)
-        for r in 0..<rows {
-            let input = x + r * dim
-            let output = out + r * dim
-            let mean = sum(input, count: dim) * inverseDim
-            var variance: Float = 0
-            for i in 0..<dim {
-                let centered = input[i] - mean
-                variance += centered * centered
-            }
-            let scale = 1 / (variance * inverseDim + 1e-5).squareRoot()
-            for i in 0..<dim { output[i] = (input[i] - mean) * scale * weight[i] + bias[i] }
-        }
+        rs_layer_norm(path.rawValue, Int32(rows), Int32(dim), x, weight, bias, out, 1e-5)
     }
 
-    /// Sum with eight independent lanes (a scalar loop cannot vectorize a float reduction).
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var lanes = SIMD8<Float>()
-        var i = 0
-        let raw = UnsafeRawPointer(x)
-        while i + 8 <= count {
-            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        var total = lanes.sum()
-        while i < count {
-            total += x[i]
-            i += 1
-        }
-        return total
-    }
-
-    /// Softmax of each row over its first `visible(row)` columns; later columns become 0 (the mask).
+    /// Softmax of each row over its visible columns; later columns become 0 (the mask).
     public static func maskedSoftmaxRows(
-        rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>, ld: Int, visible: (Int) -> Int
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>, ld: Int, visibility: Visibility
     ) {
-        for r in 0..<rows {
-            let row = x + r * ld
-            let count = min(visible(r), cols)
-            let total = expInPlace(row, count: count, subtracting: maximum(row, count: count))
-            let inverse = 1 / total
-            for c in 0..<count { row[c] *= inverse }
-            for c in count..<cols { row[c] = 0 }
-        }
+        rs_softmax_rows(
+            path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), Int32(visibility.first), Int32(visibility.step),
+            Int32(clamping: visibility.limit))
     }
 
-    /// `x[i] = exp(x[i] - shift)` for the first `count` values; returns their sum.
-    static func expInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float) -> Float {
-        var lanes = SIMD8<Float>()
-        var i = 0
-        let raw = UnsafeMutableRawPointer(x)
-        while i + 8 <= count {
-            let value = exp8(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - shift)
-            raw.storeBytes(of: value, toByteOffset: i * 4, as: SIMD8<Float>.self)
-            lanes += value
-            i += 8
-        }
-        if i < count {
-            // The tail goes through the same vector code, padded, so every element is computed alike.
-            var tail = SIMD8<Float>(repeating: -Float.infinity)
-            for j in 0..<(count - i) { tail[j] = x[i + j] - shift }
-            let value = exp8(tail)
-            for j in 0..<(count - i) {
-                x[i + j] = value[j]
-                lanes[j] += value[j]
-            }
-        }
-        return lanes.sum()
+    /// `out[i] = exp(x[i])` with the kernels' exp (for tests of its accuracy).
+    public static func exp(_ path: KernelPath, _ x: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        out.withUnsafeMutableBufferPointer { rs_exp(path.rawValue, Int32(x.count), x, $0.baseAddress!) }
+        return out
+    }
+}
+
+/// Which key/value rows each query row sees: row `r` sees the first `min(first + r * step, limit)`.
+public struct Visibility: Sendable, Equatable {
+    public var first: Int
+    public var step: Int
+    public var limit = Int.max
+
+    public init(first: Int, step: Int, limit: Int = .max) {
+        (self.first, self.step, self.limit) = (first, step, limit)
     }
 
-    /// exp for eight floats at once (Cephes' expf: range reduction by ln 2, degree-6 polynomial),
-    /// within about 2 ulp for inputs in [-87, 88]; inputs below -87 (and -inf) give 0. Callers pass
-    /// values at most 88 (softmax passes values at most 0).
-    ///
-    /// Written with plain vector arithmetic, masks and bit operations only: the generic SIMD
-    /// conversions and `replace(with:where:)` compile to per-lane loops and cost 3-5x here.
-    @inline(__always)
-    public static func exp8(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        // Lanes that would underflow are zeroed on the way in (exp(0) keeps the trick valid) and out.
-        let keep = unsafeBitCast(input .>= SIMD8<Float>(repeating: -87.0), to: SIMD8<Int32>.self)
-        let x = unsafeBitCast(unsafeBitCast(input, to: SIMD8<Int32>.self) & keep, to: SIMD8<Float>.self)
-        // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
-        let magic = SIMD8<Float>(repeating: 12_582_912)
-        let shifted = x * 1.442_695_04 + magic
-        let n = shifted - magic
-        let r = x - n * 0.693_359_375 + n * 2.121_944_40e-4
-        var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_351_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        p = p * (r * r) + r + 1
-        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        let result = p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
-        return unsafeBitCast(unsafeBitCast(result, to: SIMD8<Int32>.self) & keep, to: SIMD8<Float>.self)
-    }
+    /// History self-attention: row `r` sees rows `0...r`.
+    public static let causal = Visibility(first: 1, step: 1)
+    /// Candidates: every row sees all `n` history rows.
+    public static func all(_ n: Int) -> Visibility { Visibility(first: n, step: 0) }
+    /// The naive path's `[history, candidate]`: causal over the `n` history rows; the candidate
+    /// (row `n`) sees the history but not itself.
+    public static func historyThenCandidate(_ n: Int) -> Visibility { Visibility(first: 1, step: 1, limit: n) }
+
+    public func count(row: Int) -> Int { min(first + row * step, limit) }
 }

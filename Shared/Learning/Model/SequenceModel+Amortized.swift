@@ -1,7 +1,8 @@
 extension SequenceModel {
     /// Runs the history once (causal self-attention) and keeps every layer's keys and values.
     ///
-    /// `itemRows` holds `length` item rows (oldest first, at most `maxHistory`).
+    /// `itemRows` holds `length` item rows (oldest first, at most `maxHistory`). The last block
+    /// only projects its keys and values: candidates need nothing else of the history.
     public func encodeHistory(itemRows: UnsafePointer<Float>, length: Int, workspace: Workspace) -> HistoryKV {
         precondition(length >= 1 && length <= config.maxHistory, "history length \(length) outside 1...\(config.maxHistory)")
         let d = config.dim
@@ -13,9 +14,13 @@ extension SequenceModel {
         keys.withUnsafeMutableBufferPointer { keyBuffer in
             values.withUnsafeMutableBufferPointer { valueBuffer in
                 for layer in 0..<config.layers {
-                    let kv = KeyValues.project(
-                        keys: keyBuffer.baseAddress! + layer * perLayer, values: valueBuffer.baseAddress! + layer * perLayer)
-                    block(layer, x: x, rows: length, keyValues: kv, visible: { $0 + 1 }, workspace: workspace)
+                    let (keys, values) = (keyBuffer.baseAddress! + layer * perLayer, valueBuffer.baseAddress! + layer * perLayer)
+                    if layer == config.layers - 1 {
+                        keyValuesOnly(layer, x: x, rows: length, keys: keys, values: values, workspace: workspace)
+                    } else {
+                        let kv = KeyValues.project(keys: keys, values: values)
+                        block(layer, x: x, rows: length, keyValues: kv, visibility: .causal, workspace: workspace)
+                    }
                 }
             }
         }
@@ -43,7 +48,7 @@ extension SequenceModel {
                     for layer in 0..<config.layers {
                         let kv = KeyValues.given(
                             keys: keys.baseAddress! + layer * perLayer, values: values.baseAddress! + layer * perLayer, rows: n)
-                        block(layer, x: x, rows: rows, keyValues: kv, visible: { _ in n }, workspace: workspace)
+                        block(layer, x: x, rows: rows, keyValues: kv, visibility: .all(n), workspace: workspace)
                     }
                     head(x: x, itemRows: itemRows, rows: rows, logits: logits + start, workspace: workspace)
                     start += rows

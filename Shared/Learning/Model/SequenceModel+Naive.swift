@@ -18,7 +18,7 @@ extension SequenceModel {
         for layer in 0..<config.layers {
             block(
                 layer, x: x, rows: rows, keyValues: .project(keys: keys, values: values),
-                visible: { $0 < n ? $0 + 1 : n }, workspace: workspace)
+                visibility: .historyThenCandidate(n), workspace: workspace)
         }
         var logit: Float = 0
         head(x: x + n * d, itemRows: candidateRow, rows: 1, logits: &logit, workspace: workspace)

@@ -10,8 +10,12 @@ public final class SequenceModel: Sendable {
     public let weights: DenseWeights
     /// Candidates per matrix-matrix pass; large enough for sgemm efficiency, small enough for cache.
     public let microBatch: Int
+    /// Which compiled variant of the element-wise kernels runs (the CPU's best unless a test
+    /// forces another to compare them).
+    public let kernelPath: KernelPath
 
-    public init(config: ModelConfig, weights: DenseWeights, microBatch: Int = 256) {
+    public init(config: ModelConfig, weights: DenseWeights, microBatch: Int = 256, kernelPath: KernelPath = CPU.current.bestPath) {
+        precondition(CPU.current.supportedPaths.contains(kernelPath), "this CPU cannot run the \(kernelPath) kernels")
         precondition(weights.layers.count == config.layers, "weights do not match config")
         // A request is one thread's work (replicas scale across cores); OpenBLAS's own threads
         // would only spin against ours.
@@ -19,10 +23,11 @@ public final class SequenceModel: Sendable {
         self.config = config
         self.weights = weights
         self.microBatch = max(1, microBatch)
+        self.kernelPath = kernelPath
     }
 
-    public convenience init(file: ModelFile, microBatch: Int = 256) {
-        self.init(config: file.config, weights: file.dense, microBatch: microBatch)
+    public convenience init(file: ModelFile, microBatch: Int = 256, kernelPath: KernelPath = CPU.current.bestPath) {
+        self.init(config: file.config, weights: file.dense, microBatch: microBatch, kernelPath: kernelPath)
     }
 
     /// Where a block's attention gets its keys and values.
@@ -33,17 +38,17 @@ public final class SequenceModel: Sendable {
         case given(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rows: Int)
     }
 
-    /// Runs `rows` tokens (`x`, rows x d, updated in place) through block `layer`.
-    /// Row `i` attends to the first `visible(i)` key/value rows.
+    /// Runs `rows` tokens (`x`, rows x d, updated in place) through block `layer`; row `i` attends
+    /// to the key/value rows `visibility` gives it.
     func block(
-        _ layer: Int, x: UnsafeMutablePointer<Float>, rows: Int, keyValues: KeyValues, visible: (Int) -> Int,
+        _ layer: Int, x: UnsafeMutablePointer<Float>, rows: Int, keyValues: KeyValues, visibility: Visibility,
         workspace: Workspace
     ) {
         let w = weights.layers[layer]
         let d = config.dim
         let headDim = config.headDim
         let normed = workspace.buffer(.normed, count: rows * d)
-        Kernels.layerNorm(rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
+        Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
 
         let query = workspace.buffer(.query, count: rows * d)
         linear(normed, rows: rows, inputs: d, w.query, w.queryBias, into: query)
@@ -67,32 +72,45 @@ public final class SequenceModel: Sendable {
             Kernels.gemm(
                 m: rows, n: kvRows, k: headDim, a: query + column, lda: d, b: keys + column, ldb: d, transposeB: true,
                 c: scores, ldc: kvRows, alpha: scale)
-            Kernels.maskedSoftmaxRows(rows: rows, cols: kvRows, scores, ld: kvRows, visible: visible)
+            Kernels.maskedSoftmaxRows(kernelPath, rows: rows, cols: kvRows, scores, ld: kvRows, visibility: visibility)
             Kernels.gemm(
                 m: rows, n: headDim, k: kvRows, a: scores, lda: kvRows, b: values + column, ldb: d,
                 c: attention + column, ldc: d)
         }
         // Residual connections accumulate straight into x (beta = 1).
         Kernels.gemm(m: rows, n: d, k: d, a: attention, lda: d, b: w.output.data, ldb: d, c: x, ldc: d, beta: 1)
-        Kernels.addBias(rows: rows, cols: d, x, ld: d, bias: w.outputBias.data)
+        Kernels.biasActivation(kernelPath, rows: rows, cols: d, x, ld: d, bias: w.outputBias.data)
 
-        Kernels.layerNorm(rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
+        Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
         let hidden = workspace.buffer(.ffn, count: rows * config.ffnDim)
-        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, into: hidden)
-        Kernels.relu(hidden, count: rows * config.ffnDim)
+        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, relu: true, into: hidden)
         Kernels.gemm(
             m: rows, n: d, k: config.ffnDim, a: hidden, lda: config.ffnDim, b: w.ffn2.data, ldb: d, c: x, ldc: d, beta: 1)
-        Kernels.addBias(rows: rows, cols: d, x, ld: d, bias: w.ffn2Bias.data)
+        Kernels.biasActivation(kernelPath, rows: rows, cols: d, x, ld: d, bias: w.ffn2Bias.data)
     }
 
-    /// `out = input · weight + bias` for `rows` rows.
+    /// Only block `layer`'s keys and values of `rows` tokens: what the history pass needs of its
+    /// last block, whose attention and FFN outputs nothing reads.
+    func keyValuesOnly(
+        _ layer: Int, x: UnsafePointer<Float>, rows: Int, keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>,
+        workspace: Workspace
+    ) {
+        let w = weights.layers[layer]
+        let d = config.dim
+        let normed = workspace.buffer(.normed, count: rows * d)
+        Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
+        linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keys)
+        linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: values)
+    }
+
+    /// `out = input · weight + bias` (then ReLU when `relu`) for `rows` rows.
     func linear(
-        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, _ weight: Tensor, _ bias: Tensor,
+        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, _ weight: Tensor, _ bias: Tensor, relu: Bool = false,
         into out: UnsafeMutablePointer<Float>
     ) {
         let outputs = weight.shape[1]
         Kernels.gemm(m: rows, n: outputs, k: inputs, a: input, lda: inputs, b: weight.data, ldb: outputs, c: out, ldc: outputs)
-        Kernels.addBias(rows: rows, cols: outputs, out, ld: outputs, bias: bias.data)
+        Kernels.biasActivation(kernelPath, rows: rows, cols: outputs, out, ld: outputs, bias: bias.data, relu: relu)
     }
 
     /// Final LayerNorm and the scoring head over `rows` candidate states `x`, whose raw item rows are
@@ -102,7 +120,8 @@ public final class SequenceModel: Sendable {
         workspace: Workspace
     ) {
         let d = config.dim
-        Kernels.layerNorm(rows: rows, dim: d, x, weight: weights.finalNormWeight.data, bias: weights.finalNormBias.data, out: x)
+        Kernels.layerNorm(
+            kernelPath, rows: rows, dim: d, x, weight: weights.finalNormWeight.data, bias: weights.finalNormBias.data, out: x)
         // Head input per row: [z, e, z * e].
         let features = workspace.buffer(.head, count: rows * 3 * d)
         for r in 0..<rows {
@@ -116,8 +135,7 @@ public final class SequenceModel: Sendable {
             }
         }
         let hidden = workspace.buffer(.ffn, count: rows * config.headHidden)
-        linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, into: hidden)
-        Kernels.relu(hidden, count: rows * config.headHidden)
+        linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, relu: true, into: hidden)
         Kernels.gemv(rows: rows, cols: config.headHidden, a: hidden, lda: config.headHidden, x: weights.headFC2.data, y: logits)
         let bias = weights.headFC2Bias.data[0]
         for r in 0..<rows { logits[r] += bias }

@@ -1,0 +1,43 @@
+/* RecServe's CPU feature detection and the element-wise kernels that need a vector ISA chosen at
+ * run time (softmax with exp, LayerNorm, bias and ReLU epilogues). Each kernel is compiled for
+ * the generic x86-64 baseline, for AVX2+FMA and for AVX-512 with per-function target attributes,
+ * so one binary runs everywhere and never executes an instruction the CPU lacks. */
+#ifndef RECSERVE_CKERNELS_H
+#define RECSERVE_CKERNELS_H
+#include <stdint.h>
+
+enum {
+    RS_CPU_AVX2 = 1u << 0,
+    RS_CPU_FMA = 1u << 1,
+    RS_CPU_AVX512F = 1u << 2,
+    RS_CPU_AVX512BW = 1u << 3,
+    RS_CPU_AVX512VL = 1u << 4,
+    RS_CPU_AVX512DQ = 1u << 5,
+    RS_CPU_AVX512CD = 1u << 6,
+    RS_CPU_AVX512_BF16 = 1u << 7,
+    RS_CPU_AVX512_FP16 = 1u << 8,
+    RS_CPU_AMX_TILE = 1u << 9,
+    RS_CPU_AMX_BF16 = 1u << 10,
+    RS_CPU_AMX_INT8 = 1u << 11,
+    RS_CPU_F16C = 1u << 12,
+};
+
+/* Features the CPU has and the OS has enabled (XGETBV), as RS_CPU_* bits. */
+uint32_t rs_cpu_features(void);
+/* The CPU's brand string (48 characters and a NUL). */
+void rs_cpu_brand(char out[49]);
+
+/* Kernel paths: which compiled variant runs. Callers pass one the CPU supports. */
+enum { RS_PATH_GENERIC = 0, RS_PATH_AVX2 = 1, RS_PATH_AVX512 = 2 };
+
+/* Softmax of each row over its first visible(r) = min(cols, limit, first_visible + r * step)
+ * columns; later columns become 0 (the attention mask). */
+void rs_softmax_rows(int path, int rows, int cols, float *x, int ld, int first_visible, int step, int limit);
+/* Row-wise LayerNorm; out may alias x. */
+void rs_layer_norm(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float *out, float eps);
+/* x[r][c] += bias[c] for every row, then max(0, ·) when relu is non-zero. */
+void rs_bias_activation(int path, int rows, int cols, float *x, int ld, const float *bias, int relu);
+/* exp of each value (the kernels' exp, exposed for tests). */
+void rs_exp(int path, int count, const float *x, float *out);
+
+#endif
