@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     var seconds = 10.0
     @Option(help: "Total requests to send instead of running for --seconds.")
     var requests: Int?
-    @Option(help: "Untimed requests per client first.")
+    @Option(help: "Untimed requests per client before the timed window opens (not counted in --seconds or the QPS).")
     var warmup = 20
     @Option(help: "Number of items in the served model (ids are drawn below it); read from --model when given.")
     var items = 1_682
@@ -89,6 +89,9 @@ struct LoadResult {
     var elapsedSeconds = 0.0
     /// Latency per reporting interval (index = interval number), when asked for.
     var intervals: [Int: Histogram<UInt64>] = [:]
+    /// The tiers' own timings from the replies (encode, score, gateway_total, ...), to see where
+    /// the time between the client and the in-process cost goes.
+    var tiers: [String: Histogram<UInt64>] = [:]
 
     mutating func merge(_ other: LoadResult) {
         latency.add(other.latency)
@@ -97,6 +100,9 @@ struct LoadResult {
         failures.merge(other.failures, uniquingKeysWith: +)
         for (index, histogram) in other.intervals {
             intervals[index, default: LoadResult.emptyHistogram].add(histogram)
+        }
+        for (tier, histogram) in other.tiers {
+            tiers[tier, default: LoadResult.emptyHistogram].add(histogram)
         }
     }
 
@@ -121,36 +127,46 @@ struct LoadRun {
     var intervalSeconds: Double? = nil
     var curve: CurveClientSettings? = nil
 
+    /// Every client warms up first (untimed); the timed window opens once all have, so warm-up
+    /// never counts against --seconds or the QPS.
     func run() throws -> LoadResult {
         let context = ZMQContext()
         let results = ResultBox()
-        let group = DispatchGroup()
+        let finished = DispatchGroup()
+        let warmed = DispatchGroup()
+        let window = TimedWindow(clients: concurrency)
         let perClient = requests.map { ($0 + concurrency - 1) / concurrency }
-        let started = Date()
-        let stopAt = seconds.map { started.addingTimeInterval($0 + 0) }
         for index in 0..<concurrency {
-            group.enter()
+            finished.enter()
+            warmed.enter()
             let thread = Thread { [self] in
-                defer { group.leave() }
-                results.add(clientLoop(index: index, context: context, perClient: perClient, stopAt: stopAt))
+                defer { finished.leave() }
+                let client = try? GatewayClient(context: context, endpoint: gateway, curve: curve)
+                var source = RequestSource(options: workload, itemCount: itemCount, stream: UInt64(index))
+                for _ in 0..<warmup {
+                    _ = try? client?.recommend(source.next(user: "warmup-\(index)"), timeoutMilliseconds: deadlineMs)
+                }
+                warmed.leave()
+                let stopAt = window.waitUntilOpen(seconds: seconds)
+                results.add(timedLoop(index: index, client: client, source: &source, perClient: perClient, stopAt: stopAt))
             }
             thread.start()
         }
-        group.wait()
+        warmed.wait()
+        let started = window.open()
+        finished.wait()
         var total = results.total
         total.elapsedSeconds = Date().timeIntervalSince(started)
         return total
     }
 
-    private func clientLoop(index: Int, context: ZMQContext, perClient: Int?, stopAt: Date?) -> LoadResult {
+    private func timedLoop(
+        index: Int, client: GatewayClient?, source: inout RequestSource, perClient: Int?, stopAt: Date?
+    ) -> LoadResult {
         var result = LoadResult()
-        guard let client = try? GatewayClient(context: context, endpoint: gateway, curve: curve) else {
+        guard let client else {
             result.failures["client setup", default: 0] += 1
             return result
-        }
-        var source = RequestSource(options: workload, itemCount: itemCount, stream: UInt64(index))
-        for _ in 0..<warmup where stopAt.map({ Date() < $0 }) ?? true {
-            _ = try? client.recommend(source.next(user: "warmup-\(index)"), timeoutMilliseconds: deadlineMs)
         }
         var sent = 0
         let began = DispatchTime.now().uptimeNanoseconds
@@ -174,6 +190,9 @@ struct LoadRun {
                     result.succeeded += 1
                     if reply.degraded { result.degraded += 1 }
                     _ = result.latency.record(micros)
+                    for timing in reply.timings {
+                        _ = result.tiers[timing.tier, default: LoadResult.emptyHistogram].record(UInt64(timing.micros))
+                    }
                     if let intervalSeconds {
                         let interval = Int(Double(start - began) / 1e9 / intervalSeconds)
                         _ = result.intervals[interval, default: LoadResult.emptyHistogram].record(micros)
@@ -190,6 +209,31 @@ struct LoadRun {
             }
         }
         return result
+    }
+}
+
+/// The timed window all clients start together once every one has warmed up.
+final class TimedWindow: @unchecked Sendable {
+    private let lock = NSLock()
+    private let gate = DispatchSemaphore(value: 0)
+    private let clients: Int
+    private var startedAt = Date()
+
+    init(clients: Int) { self.clients = clients }
+
+    /// Opens the window for every client; returns when it opened.
+    func open() -> Date {
+        let now = Date()
+        lock.withLock { startedAt = now }
+        for _ in 0..<clients { gate.signal() }
+        return now
+    }
+
+    /// Blocks until the window opens; returns when it closes (nil when the run is by count).
+    func waitUntilOpen(seconds: Double?) -> Date? {
+        gate.wait()
+        let started = lock.withLock { startedAt }
+        return seconds.map { started.addingTimeInterval($0) }
     }
 }
 

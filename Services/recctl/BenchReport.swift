@@ -23,6 +23,11 @@ struct BenchReport {
                 "  interval \(index): n \(histogram.totalCount)  p50 \(histogram.valueAtPercentile(50))  p99 \(histogram.valueAtPercentile(99))"
             )
         }
+        if !result.tiers.isEmpty {
+            lines.append(
+                "tiers p50 µs: "
+                    + result.tiers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.valueAtPercentile(50))" }.joined(separator: " "))
+        }
         if result.degraded > 0 {
             lines.append("degraded: \(result.degraded) of the ok answers were users' last good answers (gateway over capacity)")
         }
@@ -51,6 +56,7 @@ struct BenchReport {
                 "p99": histogram.valueAtPercentile(99),
             ]
         }
+        summary["tiers_p50_us"] = result.tiers.mapValues { $0.valueAtPercentile(50) }
         if let baselineMicros {
             summary["in_process_p50_us"] = baselineMicros
             summary["gateway_over_in_process"] = Double(p(50)) / baselineMicros

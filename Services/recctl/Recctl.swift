@@ -14,5 +14,8 @@ struct Recctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recctl",
         abstract: "RecServe's operator CLI: run the suite locally, query it, benchmark it, make models.",
-        subcommands: [InitModel.self, Up.self, Query.self, Bench.self, BenchModel.self, BenchPush.self, Health.self, Eval.self, Keys.self])
+        subcommands: [
+            InitModel.self, Up.self, Query.self, Bench.self, BenchModel.self, BenchPush.self, Health.self, Eval.self, Keys.self,
+            ExportONNX.self,
+        ])
 }
