@@ -33,6 +33,7 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
         let config = replica.models.newest.value.config
         let cache = EncodingCache(megabytes: cacheMegabytes, maxHistory: config.maxHistory, layers: config.layers, dim: config.dim)
         replica.logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(cache.capacity)"])
+        replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
         try await replica.run { context in
             EncoderHandler(models: context.models, embeddings: try context.embeddingClient(), cache: cache, limits: context.limits)
         }

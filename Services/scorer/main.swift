@@ -29,6 +29,7 @@ struct ScorerCommand: AsyncParsableCommand {
             return (file.config.version, SequenceModel(file: file, microBatch: microBatch))
         }
         let cacheRows = self.cacheRows
+        replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
         try await replica.run { context in
             ScorerHandler(models: context.models, embeddings: try context.embeddingClient(), limits: context.limits, cacheRows: cacheRows)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import TrainerService
 
 /// The trainer's progress lines: text for people, or one JSON object per line for scripts
@@ -14,6 +15,7 @@ struct TrainerProgress {
             emit(["event": "start", "config": config, "worker": worker, "workers": workers, "slipstream": slipstream])
         } else {
             print("training \(config) as worker \(worker)/\(workers)" + (slipstream ? " with Slipstream" : ""))
+            print("kernels: \(CPU.current.kernelChoice)")
         }
     }
 
@@ -23,8 +25,8 @@ struct TrainerProgress {
         print(
             String(
                 format:
-                    "epoch %2d  loss %.4f  %5d samples  %.1f s (%.0f examples/s)  rows pulled %d pushed %d skipped %d  inputs skipped %d",
-                r.epoch, r.loss, r.samples, r.seconds, r.examplesPerSecond, r.traffic.rowsPulled, r.traffic.rowsPushed,
+                    "epoch %2d  loss %.4f  %5d samples  %.1f s (training %.1f s, %.0f examples/s)  rows pulled %d pushed %d skipped %d  inputs skipped %d",
+                r.epoch, r.loss, r.samples, r.seconds, r.trainingSeconds, r.examplesPerSecond, r.traffic.rowsPulled, r.traffic.rowsPushed,
                 r.traffic.rowsSkipped, r.traffic.samplesSkipped) + validation)
     }
 
@@ -33,7 +35,7 @@ struct TrainerProgress {
         let savedBytes = total.rowsSkipped * TrafficCounters.rowCost(dim: dim)
         let best = reports.filter { $0.validationNDCG != nil }.max { $0.validationNDCG! < $1.validationNDCG! }
         let samples = reports.reduce(0) { $0 + $1.samples }
-        let trainingSeconds = reports.reduce(0) { $0 + $1.seconds }
+        let trainingSeconds = reports.reduce(0) { $0 + $1.trainingSeconds }
         if json {
             var summary: [String: any Encodable] = [
                 "event": "done", "traffic": total, "skippedRowBytes": savedBytes, "seconds": seconds, "epochs": reports.count,

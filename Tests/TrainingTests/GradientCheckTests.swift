@@ -62,12 +62,15 @@ import Training
         let k = Self.random(5, 4, seed: 9)
         let v = Self.random(5, 4, seed: 10)
         let r = Self.random(5, 4, seed: 11)
-        let visible: (Int) -> Int = causal ? { $0 + 1 } : { _ in 3 }
-        let (_, cache) = Layers.attention(q: q, k: k, v: v, heads: 2, visible: visible)
+        let visibility: Visibility = causal ? .causal : .all(3)
+        let (_, cache) = Layers.attention(q: q, k: k, v: v, heads: 2, visibility: visibility)
         let grads = Layers.attentionBackward(r, q: q, k: k, v: v, heads: 2, cache: cache)
-        Self.check(q, analytic: grads.q, { Layers.attention(q: $0, k: k, v: v, heads: 2, visible: visible).output }, r: r, "attention q")
-        Self.check(k, analytic: grads.k, { Layers.attention(q: q, k: $0, v: v, heads: 2, visible: visible).output }, r: r, "attention k")
-        Self.check(v, analytic: grads.v, { Layers.attention(q: q, k: k, v: $0, heads: 2, visible: visible).output }, r: r, "attention v")
+        Self.check(
+            q, analytic: grads.q, { Layers.attention(q: $0, k: k, v: v, heads: 2, visibility: visibility).output }, r: r, "attention q")
+        Self.check(
+            k, analytic: grads.k, { Layers.attention(q: q, k: $0, v: v, heads: 2, visibility: visibility).output }, r: r, "attention k")
+        Self.check(
+            v, analytic: grads.v, { Layers.attention(q: q, k: k, v: $0, heads: 2, visibility: visibility).output }, r: r, "attention v")
         if !causal {
             // Masked-out keys get no gradient.
             #expect((0..<5).allSatisfy { row in (0..<4).allSatisfy { grads.k[3, $0] == 0 && grads.k[4, $0] == 0 && row >= 0 } })

@@ -49,6 +49,12 @@ public struct CPU: Sendable, CustomStringConvertible {
         }
     }
 
+    /// One line for start-up logs: the CPU, its features, and the kernels chosen from them.
+    public var kernelChoice: String {
+        let blas = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } ?? "OpenBLAS's own choice"
+        return "\(self); element-wise kernels \(bestPath), OpenBLAS core type \(blas)"
+    }
+
     public var description: String {
         "\(brand.isEmpty ? "unknown x86-64" : brand) [\(features.isEmpty ? "baseline x86-64" : features.joined(separator: " "))]"
     }

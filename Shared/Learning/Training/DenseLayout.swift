@@ -25,7 +25,9 @@ extension Gradients {
         flat.withUnsafeMutableBufferPointer { out in
             for (name, values) in dense {
                 let offset = layout.offsets[name]!
-                for (i, value) in values.enumerated() { out[offset + i] += value * scale }
+                values.withUnsafeBufferPointer { values in
+                    for i in 0..<values.count { out[offset + i] += values[i] * scale }
+                }
             }
         }
     }

@@ -75,11 +75,19 @@ public enum Layers {
     // MARK: ReLU
 
     public static func relu(_ x: Matrix) -> Matrix {
-        Matrix(rows: x.rows, cols: x.cols, data: x.data.map { max($0, 0) })
+        var out = x
+        out.data.withUnsafeMutableBufferPointer { for i in 0..<$0.count where $0[i] < 0 { $0[i] = 0 } }
+        return out
     }
 
     public static func reluBackward(_ dy: Matrix, input x: Matrix) -> Matrix {
-        Matrix(rows: dy.rows, cols: dy.cols, data: zip(dy.data, x.data).map { $1 > 0 ? $0 : 0 })
+        var out = dy
+        out.data.withUnsafeMutableBufferPointer { out in
+            x.data.withUnsafeBufferPointer { x in
+                for i in 0..<out.count where x[i] <= 0 { out[i] = 0 }
+            }
+        }
+        return out
     }
 
     // MARK: Multi-head attention core: softmax(Q Kᵀ / sqrt(dh), masked) V
@@ -88,8 +96,8 @@ public enum Layers {
         var probabilities: [Matrix]  // per head, rows x keys
     }
 
-    /// Row `i` of the queries sees the first `visible(i)` keys.
-    public static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, visible: (Int) -> Int) -> (
+    /// Query row `i` sees the keys `visibility` gives it. The softmax is the serving kernel's.
+    public static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, visibility: Visibility) -> (
         output: Matrix, cache: AttentionCache
     ) {
         let headDim = q.cols / heads
@@ -97,17 +105,11 @@ public enum Layers {
         var output = Matrix(rows: q.rows, cols: q.cols)
         var probabilities: [Matrix] = []
         for h in 0..<heads {
-            var scores = Matrix.product(q.columns(h * headDim, headDim), k.columns(h * headDim, headDim), transposeB: true)
-            for r in 0..<scores.rows {
-                let count = min(visible(r), scores.cols)
-                let maximum = (0..<count).map { scores[r, $0] }.max() ?? 0
-                var total: Float = 0
-                for c in 0..<scores.cols {
-                    let p: Float = c < count ? Foundation.exp((scores[r, c] - maximum) * scale) : 0
-                    scores[r, c] = p
-                    total += p
-                }
-                for c in 0..<count { scores[r, c] /= total }
+            var scores = Matrix.product(
+                q.columns(h * headDim, headDim), k.columns(h * headDim, headDim), transposeB: true, alpha: scale)
+            let (rows, cols) = (scores.rows, scores.cols)
+            scores.data.withUnsafeMutableBufferPointer {
+                Kernels.maskedSoftmaxRows(CPU.current.bestPath, rows: rows, cols: cols, $0.baseAddress!, ld: cols, visibility: visibility)
             }
             output.setColumns(h * headDim, from: Matrix.product(scores, v.columns(h * headDim, headDim)))
             probabilities.append(scores)

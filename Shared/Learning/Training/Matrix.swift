@@ -24,10 +24,10 @@ public struct Matrix: Sendable, Equatable {
 
     public func row(_ index: Int) -> ArraySlice<Float> { data[(index * cols)..<((index + 1) * cols)] }
 
-    /// `op(a) · op(b)` (+ `into` when accumulating), on OpenBLAS.
-    public static func product(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false, accumulate into: Matrix? = nil)
-        -> Matrix
-    {
+    /// `alpha · op(a) · op(b)` (+ `into` when accumulating), on OpenBLAS.
+    public static func product(
+        _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, accumulate into: Matrix? = nil
+    ) -> Matrix {
         let m = transposeA ? a.cols : a.rows
         let k = transposeA ? a.rows : a.cols
         let n = transposeB ? b.rows : b.cols
@@ -39,7 +39,7 @@ public struct Matrix: Sendable, Equatable {
                 out.data.withUnsafeMutableBufferPointer { pc in
                     Kernels.gemm(
                         m: m, n: n, k: k, a: pa.baseAddress!, lda: a.cols, transposeA: transposeA, b: pb.baseAddress!, ldb: b.cols,
-                        transposeB: transposeB, c: pc.baseAddress!, ldc: n, beta: into == nil ? 0 : 1)
+                        transposeB: transposeB, c: pc.baseAddress!, ldc: n, alpha: alpha, beta: into == nil ? 0 : 1)
                 }
             }
         }
@@ -48,31 +48,53 @@ public struct Matrix: Sendable, Equatable {
 
     public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.cols == rhs.cols)
-        return Matrix(rows: lhs.rows, cols: lhs.cols, data: zip(lhs.data, rhs.data).map(+))
+        var out = lhs
+        out.data.accumulate(rhs.data[...])
+        return out
     }
 
-    /// Adds `vector` to every row.
-    public func addingRowVector(_ vector: [Float]) -> Matrix {
+    /// Adds `vector` to every row (then ReLU when `relu`), with the serving kernels.
+    public func addingRowVector(_ vector: [Float], relu: Bool = false) -> Matrix {
+        precondition(vector.count == cols)
         var out = self
-        for r in 0..<rows { for c in 0..<cols { out.data[r * cols + c] += vector[c] } }
+        out.data.withUnsafeMutableBufferPointer {
+            Kernels.biasActivation(CPU.current.bestPath, rows: rows, cols: cols, $0.baseAddress!, ld: cols, bias: vector, relu: relu)
+        }
         return out
     }
 
     /// Sum over rows: the gradient of a broadcast bias.
     public func columnSums() -> [Float] {
         var sums = [Float](repeating: 0, count: cols)
-        for r in 0..<rows { for c in 0..<cols { sums[c] += data[r * cols + c] } }
+        sums.withUnsafeMutableBufferPointer { sums in
+            data.withUnsafeBufferPointer { data in
+                for r in 0..<rows { for c in 0..<cols { sums[c] += data[r * cols + c] } }
+            }
+        }
         return sums
     }
 
     /// Columns `start..<start+count` (one attention head).
     public func columns(_ start: Int, _ count: Int) -> Matrix {
         var out = Matrix(rows: rows, cols: count)
-        for r in 0..<rows { for c in 0..<count { out.data[r * count + c] = data[r * cols + start + c] } }
+        out.data.withUnsafeMutableBufferPointer { out in
+            data.withUnsafeBufferPointer { data in
+                for r in 0..<rows {
+                    (out.baseAddress! + r * count).update(from: data.baseAddress! + r * cols + start, count: count)
+                }
+            }
+        }
         return out
     }
 
     public mutating func setColumns(_ start: Int, from part: Matrix) {
-        for r in 0..<rows { for c in 0..<part.cols { data[r * cols + start + c] = part.data[r * part.cols + c] } }
+        let cols = self.cols
+        data.withUnsafeMutableBufferPointer { data in
+            part.data.withUnsafeBufferPointer { source in
+                for r in 0..<rows {
+                    (data.baseAddress! + r * cols + start).update(from: source.baseAddress! + r * part.cols, count: part.cols)
+                }
+            }
+        }
     }
 }

@@ -85,7 +85,7 @@ public struct TrainingModel {
         let values = keyValues?.values ?? Layers.linear(norm1, w(p + "attn.value.weight"), v(p + "attn.value.bias"))
         let kvRows = keys.rows
         let (attention, attentionCache) = Layers.attention(
-            q: query, k: keys, v: values, heads: config.heads, visible: { keyValues == nil ? $0 + 1 : kvRows })
+            q: query, k: keys, v: values, heads: config.heads, visibility: keyValues == nil ? .causal : .all(kvRows))
         let afterAttention = x + Layers.linear(attention, w(p + "attn.output.weight"), v(p + "attn.output.bias"))
         let (norm2, norm2Cache) = Layers.layerNorm(afterAttention, weight: v(p + "norm2.weight"), bias: v(p + "norm2.bias"))
         let hiddenPre = Layers.linear(norm2, w(p + "ffn.fc1.weight"), v(p + "ffn.fc1.bias"))

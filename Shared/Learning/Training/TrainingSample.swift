@@ -32,18 +32,30 @@ public struct Gradients: Sendable {
     public init() {}
 
     mutating func add(_ name: String, _ values: [Float]) {
-        if let existing = dense[name] {
-            dense[name] = zip(existing, values).map(+)
-        } else {
+        if dense[name] == nil {
             dense[name] = values
+        } else {
+            dense[name]!.accumulate(values[...])
         }
     }
 
     mutating func addRow(_ id: Int64, _ values: ArraySlice<Float>) {
-        if let existing = rows[id] {
-            rows[id] = zip(existing, values).map(+)
-        } else {
+        if rows[id] == nil {
             rows[id] = Array(values)
+        } else {
+            rows[id]!.accumulate(values)
+        }
+    }
+}
+
+extension Array where Element == Float {
+    /// `self += values` element-wise, in place (the gradient sums' hot loop).
+    mutating func accumulate(_ values: ArraySlice<Float>) {
+        precondition(count == values.count, "adding \(values.count) values to \(count)")
+        withUnsafeMutableBufferPointer { out in
+            values.withUnsafeBufferPointer { add in
+                for i in 0..<add.count { out[i] += add[i] }
+            }
         }
     }
 }

@@ -3,13 +3,17 @@ public struct EpochReport: Sendable, Encodable {
     public var epoch: Int
     public var loss: Float
     public var samples: Int
+    /// The whole epoch, validation included.
     public var seconds: Double
+    /// Training alone (pulls, forward and backward passes, pushes), without validation.
+    public var trainingSeconds: Double
     /// nil on trainers other than worker 0, which alone validates and exports.
     public var validationNDCG: Double?
     public var validationHR: Double?
     public var traffic = TrafficCounters()
 
-    public var examplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+    /// Training throughput of this process: examples over the training time (validation excluded).
+    public var examplesPerSecond: Double { trainingSeconds > 0 ? Double(samples) / trainingSeconds : 0 }
 }
 
 /// Row and byte counts of the exchange with the parameter server.

@@ -83,9 +83,10 @@ public final class Trainer {
                 trained += result.trained
                 traffic = traffic + result.traffic
             }
+            let trainingSeconds = Date().timeIntervalSince(started)
             var report = EpochReport(
-                epoch: epoch, loss: lossSum / Float(max(trained, 1)), samples: trained, seconds: Date().timeIntervalSince(started),
-                traffic: traffic)
+                epoch: epoch, loss: lossSum / Float(max(trained, 1)), samples: trained, seconds: trainingSeconds,
+                trainingSeconds: trainingSeconds, traffic: traffic)
             if isLeader {
                 let (ndcg, hr) = try validate()
                 (report.validationNDCG, report.validationHR) = (ndcg, hr)
