@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: build, train the default model on MovieLens-100K (two trainers against the
-# parameter server, about 2 minutes on 2 cores), start the whole suite on loopback serving it, run
+# parameter server, about 3½ minutes on 2 cores), start the whole suite on loopback serving it, run
 # example queries (with movie titles) and a short benchmark through the gateway, then stop
 # everything. SKIP_TRAINING=1 reuses run/trained.safetensors from an earlier run.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Model
 import Wire
 
@@ -12,8 +13,36 @@ struct WorkloadOptions: ParsableArguments {
     var k: Int32 = 10
     @Option(help: "Random seed for the generated requests.")
     var seed: UInt64 = 1
+    @Option(help: "Draw item ids from a Zipf distribution with this exponent (id 0 most popular; W2 uses 1.05). Default: uniform.")
+    var zipf: Double?
 
-    var description: String { "history \(historyLength), \(candidates) candidates, k \(k)" }
+    var description: String {
+        "history \(historyLength), \(candidates) candidates, k \(k)" + (zipf.map { ", ids Zipf(\($0))" } ?? ", ids uniform")
+    }
+}
+
+/// Item ids drawn with probability proportional to 1 / (id + 1)^s, by inverting the cumulative
+/// distribution (one binary search a draw).
+struct ZipfIDs {
+    private let cumulative: [Double]
+
+    init(itemCount: Int, exponent: Double) {
+        var total = 0.0
+        cumulative = (0..<itemCount).map { rank in
+            total += 1 / Foundation.pow(Double(rank + 1), exponent)
+            return total
+        }
+    }
+
+    func next(using rng: inout SeededRandom) -> Int64 {
+        let target = Double.random(in: 0..<cumulative[cumulative.count - 1], using: &rng)
+        var (low, high) = (0, cumulative.count - 1)
+        while low < high {
+            let middle = (low + high) / 2
+            if cumulative[middle] > target { high = middle } else { low = middle + 1 }
+        }
+        return Int64(low)
+    }
 }
 
 /// Makes distinct requests (fresh history and candidates each time) so caches cannot flatter results.
@@ -21,16 +50,23 @@ struct RequestSource {
     let options: WorkloadOptions
     let itemCount: Int
     var rng: SeededRandom
+    let zipf: ZipfIDs?
 
     init(options: WorkloadOptions, itemCount: Int, stream: UInt64 = 0) {
         self.options = options
         self.itemCount = itemCount
         rng = SeededRandom(seed: options.seed &* 1_000_003 &+ stream)
+        zipf = options.zipf.map { ZipfIDs(itemCount: itemCount, exponent: $0) }
+    }
+
+    private mutating func id() -> Int64 {
+        if let zipf { return zipf.next(using: &rng) }
+        return Int64.random(in: 0..<Int64(itemCount), using: &rng)
     }
 
     mutating func next(user: String) -> RecommendRequest {
-        let history = (0..<options.historyLength).map { _ in Int64.random(in: 0..<Int64(itemCount), using: &rng) }
-        let candidates = (0..<options.candidates).map { _ in Int64.random(in: 0..<Int64(itemCount), using: &rng) }
+        let history = (0..<options.historyLength).map { _ in id() }
+        let candidates = (0..<options.candidates).map { _ in id() }
         return RecommendRequest(
             header: RequestHeader(requestID: 0, deadline: nil), userID: user, history: history, candidates: candidates,
             k: options.k)
