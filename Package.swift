@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", path: "Shared/Interop/CProtobufC"),
         .systemLibrary(name: "COpenBLAS", path: "Shared/Interop/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", path: "Shared/Interop/CZlib"),
+        .systemLibrary(name: "CDNNL", path: "Shared/Interop/CDNNL"),
         .target(name: "CKernels", path: "Shared/Interop/CKernels"),
 
         // Transport: time, sockets, messages, the broker protocol, clients of the services.
@@ -50,7 +51,7 @@ let package = Package(
         .target(name: "Ranking", path: "Shared/Learning/Ranking"),
         .target(
             name: "Model",
-            dependencies: ["COpenBLAS", "CKernels", "Ranking", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", "CDNNL", "CKernels", "Ranking", .product(name: "Numerics", package: "swift-numerics")],
             path: "Shared/Learning/Model"
         ),
         .target(name: "Dataset", path: "Shared/Learning/Dataset"),

@@ -8,8 +8,8 @@ scripts/fetch-movielens.sh
 echo "== swift format lint"
 lint=$(swift format lint -r Services Shared Tests 2>&1 || true)
 if [ -n "$lint" ]; then echo "$lint"; echo "swift format lint failed: run 'swift format format -i -r Services Shared Tests'"; exit 1; fi
-# OpenBLAS would otherwise start spinning worker threads in the test process at load time.
-export OPENBLAS_NUM_THREADS=1
+# OpenBLAS and OpenMP (under oneDNN) would otherwise start worker threads in the test process at load time.
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 echo "== target graph: layers, no tier-to-tier edges, gateway without BLAS"
 scripts/check-layers.sh
 echo "== swift build (release)"

@@ -9,7 +9,7 @@ enum MachineInfo {
         let core = String(cString: openblas_get_corename())
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
         return
-            "\(CPU.current), \(ProcessInfo.processInfo.activeProcessorCount) cores; kernels \(path), OpenBLAS \(core)\(coreType)"
+            "\(CPU.current), \(ProcessInfo.processInfo.activeProcessorCount) cores; kernels \(path), GEMM \(Kernels.gemmLibrary), OpenBLAS \(core)\(coreType)"
     }
 
     /// One core's SGEMM rate on a large square product (best of a few runs), the peak that

@@ -32,7 +32,7 @@ static inline float exp_scalar(float x) {
     return ldexpf(p, (int)n);
 }
 
-static void softmax_rows_generic(int rows, int cols, float *x, int ld, int first, int step, int limit) {
+static void softmax_rows_generic(int rows, int cols, float *x, int ld, int first, int step, int limit, float *inverse_out) {
     for (int r = 0; r < rows; r++) {
         float *row = x + (long)r * ld;
         int count = first + r * step;
@@ -46,7 +46,8 @@ static void softmax_rows_generic(int rows, int cols, float *x, int ld, int first
             total += row[c];
         }
         float inverse = 1.0f / total;
-        for (int c = 0; c < count; c++) row[c] *= inverse;
+        if (inverse_out) inverse_out[r] = inverse;
+        else for (int c = 0; c < count; c++) row[c] *= inverse;
         for (int c = count; c < cols; c++) row[c] = 0;
     }
 }
@@ -110,7 +111,7 @@ AVX2 static inline float hmax256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-AVX2 static void softmax_rows_avx2(int rows, int cols, float *x, int ld, int first, int step, int limit) {
+AVX2 static void softmax_rows_avx2(int rows, int cols, float *x, int ld, int first, int step, int limit, float *inverse_out) {
     for (int r = 0; r < rows; r++) {
         float *row = x + (long)r * ld;
         int count = first + r * step;
@@ -136,8 +137,12 @@ AVX2 static void softmax_rows_avx2(int rows, int cols, float *x, int ld, int fir
             for (int j = 0; c + j < count; j++) row[c + j] = tail[j];
         }
         __m256 inverse = _mm256_set1_ps(1.0f / hsum256(sum));
-        for (c = 0; c + 8 <= count; c += 8) _mm256_storeu_ps(row + c, _mm256_mul_ps(_mm256_loadu_ps(row + c), inverse));
-        for (; c < count; c++) row[c] *= _mm256_cvtss_f32(inverse);
+        if (inverse_out) {
+            inverse_out[r] = _mm256_cvtss_f32(inverse);
+        } else {
+            for (c = 0; c + 8 <= count; c += 8) _mm256_storeu_ps(row + c, _mm256_mul_ps(_mm256_loadu_ps(row + c), inverse));
+            for (; c < count; c++) row[c] *= _mm256_cvtss_f32(inverse);
+        }
         for (c = count; c < cols; c++) row[c] = 0;
     }
 }
@@ -204,7 +209,7 @@ AVX512 static inline __m512 exp512(__m512 x) {
 
 static inline __mmask16 tail_mask(int remaining) { return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1); }
 
-AVX512 static void softmax_rows_avx512(int rows, int cols, float *x, int ld, int first, int step, int limit) {
+AVX512 static void softmax_rows_avx512(int rows, int cols, float *x, int ld, int first, int step, int limit, float *inverse_out) {
     for (int r = 0; r < rows; r++) {
         float *row = x + (long)r * ld;
         int count = first + r * step;
@@ -220,10 +225,15 @@ AVX512 static void softmax_rows_avx512(int rows, int cols, float *x, int ld, int
             _mm512_mask_storeu_ps(row + c, k, e);
             sum = _mm512_add_ps(sum, e);
         }
-        __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
-        for (int c = 0; c < count; c += 16) {
-            __mmask16 k = tail_mask(count - c);
-            _mm512_mask_storeu_ps(row + c, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + c), inverse));
+        float total = _mm512_reduce_add_ps(sum);
+        if (inverse_out) {
+            inverse_out[r] = 1.0f / total;
+        } else {
+            __m512 inverse = _mm512_set1_ps(1.0f / total);
+            for (int c = 0; c < count; c += 16) {
+                __mmask16 k = tail_mask(count - c);
+                _mm512_mask_storeu_ps(row + c, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + c), inverse));
+            }
         }
         for (int c = count; c < cols; c += 16) _mm512_mask_storeu_ps(row + c, tail_mask(cols - c), _mm512_setzero_ps());
     }
@@ -267,11 +277,11 @@ AVX512 static void bias_activation_avx512(int rows, int cols, float *x, int ld, 
 
 /* ---------- dispatch ---------- */
 
-void rs_softmax_rows(int path, int rows, int cols, float *x, int ld, int first, int step, int limit) {
+void rs_softmax_rows(int path, int rows, int cols, float *x, int ld, int first, int step, int limit, float *inverse_out) {
     switch (path) {
-    case RS_PATH_AVX512: softmax_rows_avx512(rows, cols, x, ld, first, step, limit); break;
-    case RS_PATH_AVX2: softmax_rows_avx2(rows, cols, x, ld, first, step, limit); break;
-    default: softmax_rows_generic(rows, cols, x, ld, first, step, limit);
+    case RS_PATH_AVX512: softmax_rows_avx512(rows, cols, x, ld, first, step, limit, inverse_out); break;
+    case RS_PATH_AVX2: softmax_rows_avx2(rows, cols, x, ld, first, step, limit, inverse_out); break;
+    default: softmax_rows_generic(rows, cols, x, ld, first, step, limit, inverse_out);
     }
 }
 
@@ -311,4 +321,73 @@ void rs_exp(int path, int count, const float *x, float *out) {
     default:
         for (int i = 0; i < count; i++) out[i] = exp_scalar(x[i]);
     }
+}
+
+/* ---------- row scaling (the softmax's deferred normalization) ---------- */
+
+static void scale_rows_generic(int rows, int cols, float *x, int ld, const float *scales) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) x[(long)r * ld + c] *= scales[r];
+}
+
+AVX512 static void scale_rows_avx512(int rows, int cols, float *x, int ld, const float *scales) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + (long)r * ld;
+        __m512 s = _mm512_set1_ps(scales[r]);
+        for (int c = 0; c < cols; c += 16) {
+            __mmask16 k = tail_mask(cols - c);
+            _mm512_mask_storeu_ps(row + c, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + c), s));
+        }
+    }
+}
+
+AVX2 static void scale_rows_avx2(int rows, int cols, float *x, int ld, const float *scales) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + (long)r * ld;
+        __m256 s = _mm256_set1_ps(scales[r]);
+        int c = 0;
+        for (; c + 8 <= cols; c += 8) _mm256_storeu_ps(row + c, _mm256_mul_ps(_mm256_loadu_ps(row + c), s));
+        for (; c < cols; c++) row[c] *= scales[r];
+    }
+}
+
+void rs_scale_rows(int path, int rows, int cols, float *x, int ld, const float *scales) {
+    switch (path) {
+    case RS_PATH_AVX512: scale_rows_avx512(rows, cols, x, ld, scales); break;
+    case RS_PATH_AVX2: scale_rows_avx2(rows, cols, x, ld, scales); break;
+    default: scale_rows_generic(rows, cols, x, ld, scales);
+    }
+}
+
+/* ---------- the scoring head's input rows [z, e, z * e] ---------- */
+
+static void head_features_generic(int rows, int dim, const float *z, const float *e, float *out) {
+    for (int r = 0; r < rows; r++) {
+        const float *zr = z + (long)r * dim, *er = e + (long)r * dim;
+        float *o = out + (long)r * 3 * dim;
+        for (int i = 0; i < dim; i++) {
+            o[i] = zr[i];
+            o[dim + i] = er[i];
+            o[2 * dim + i] = zr[i] * er[i];
+        }
+    }
+}
+
+AVX512 static void head_features_avx512(int rows, int dim, const float *z, const float *e, float *out) {
+    for (int r = 0; r < rows; r++) {
+        const float *zr = z + (long)r * dim, *er = e + (long)r * dim;
+        float *o = out + (long)r * 3 * dim;
+        for (int i = 0; i < dim; i += 16) {
+            __mmask16 k = tail_mask(dim - i);
+            __m512 a = _mm512_maskz_loadu_ps(k, zr + i), b = _mm512_maskz_loadu_ps(k, er + i);
+            _mm512_mask_storeu_ps(o + i, k, a);
+            _mm512_mask_storeu_ps(o + dim + i, k, b);
+            _mm512_mask_storeu_ps(o + 2 * dim + i, k, _mm512_mul_ps(a, b));
+        }
+    }
+}
+
+void rs_head_features(int path, int rows, int dim, const float *z, const float *e, float *out) {
+    if (path == RS_PATH_AVX512) head_features_avx512(rows, dim, z, e, out);
+    else head_features_generic(rows, dim, z, e, out);
 }

@@ -52,7 +52,7 @@ public struct CPU: Sendable, CustomStringConvertible {
     /// One line for start-up logs: the CPU, its features, and the kernels chosen from them.
     public var kernelChoice: String {
         let blas = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } ?? "OpenBLAS's own choice"
-        return "\(self); element-wise kernels \(bestPath), OpenBLAS core type \(blas)"
+        return "\(self); element-wise kernels \(bestPath), GEMM \(Kernels.gemmLibrary), OpenBLAS core type \(blas)"
     }
 
     public var description: String {

@@ -1,9 +1,11 @@
+import CDNNL
 import CKernels
 import COpenBLAS
 import Glibc
 
-/// The dense math of the model: matrix products on OpenBLAS (its core type chosen from this CPU's
-/// features at start), element-wise work in C kernels compiled per ISA and chosen by `KernelPath`.
+/// The dense math of the model: matrix products on oneDNN (matrix-vector on OpenBLAS, its core
+/// type chosen from this CPU's features at start), element-wise work in C kernels compiled per ISA
+/// and chosen by `KernelPath`.
 ///
 /// Everything works on raw row-major pointers with explicit leading dimensions, so attention can
 /// address one head's columns inside a `rows x d` matrix without copying it out.
@@ -23,16 +25,27 @@ public enum Kernels {
     /// Only the environment at load time changes either.
     public static func reexecWithSingleThreadedBLASIfNeeded() {
         let coreType = CPU.current.openBLASCoreType
-        let needsThreads = getenv("OPENBLAS_NUM_THREADS") == nil
+        let needsThreads = getenv("OPENBLAS_NUM_THREADS") == nil || getenv("OMP_NUM_THREADS") == nil
         let needsCoreType = coreType != nil && getenv("OPENBLAS_CORETYPE") == nil
         guard needsThreads || needsCoreType else { return }
-        if needsThreads { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
+        // oneDNN's GEMM runs on OpenMP, which also sizes its thread pool at load.
+        if getenv("OPENBLAS_NUM_THREADS") == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
+        if getenv("OMP_NUM_THREADS") == nil { setenv("OMP_NUM_THREADS", "1", 1) }
         if needsCoreType, let coreType { setenv("OPENBLAS_CORETYPE", coreType, 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // exec failed (no /proc?): keep going; useSingleThreadedBLAS still keeps work on one thread.
     }
 
-    /// `C = alpha * op(A) * op(B) + beta * C` with `op(A)` m x k and `op(B)` k x n.
+    /// The GEMM library in use, for benchmark and start-up lines.
+    public static var gemmLibrary: String {
+        let v = dnnl_version().pointee
+        return "oneDNN \(v.major).\(v.minor).\(v.patch)"
+    }
+
+    /// `C = alpha * op(A) * op(B) + beta * C` with `op(A)` m x k and `op(B)` k x n, on oneDNN's
+    /// JIT GEMM: measured faster than OpenBLAS (any core type), BLIS and libxsmm on this model's
+    /// small shapes (scripts/bench-gemm.sh, docs/benchmarks.md). Its errors are only for invalid
+    /// arguments, which callers never pass.
     @inline(__always)
     public static func gemm(
         m: Int, n: Int, k: Int,
@@ -41,9 +54,9 @@ public enum Kernels {
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0
     ) {
         guard m > 0, n > 0 else { return }
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        _ = dnnl_sgemm(
+            transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c,
+            Int64(ldc))
     }
 
     /// `y = A x + beta y` for row-major A (rows x cols).
@@ -77,7 +90,32 @@ public enum Kernels {
     ) {
         rs_softmax_rows(
             path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), Int32(visibility.first), Int32(visibility.step),
-            Int32(clamping: visibility.limit))
+            Int32(clamping: visibility.limit), nil)
+    }
+
+    /// The softmax's exponentials without the division: writes `1 / sum` per row into
+    /// `inverseSums` so the caller scales P·V's `headDim` columns instead of P's `cols`.
+    public static func unnormalizedSoftmaxRows(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>, ld: Int, visibility: Visibility,
+        inverseSums: UnsafeMutablePointer<Float>
+    ) {
+        rs_softmax_rows(
+            path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), Int32(visibility.first), Int32(visibility.step),
+            Int32(clamping: visibility.limit), inverseSums)
+    }
+
+    /// Row `r` of `out` becomes `[z[r], e[r], z[r] * e[r]]`: the scoring head's input.
+    public static func headFeatures(
+        _ path: KernelPath, rows: Int, dim: Int, z: UnsafePointer<Float>, e: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+    ) {
+        rs_head_features(path.rawValue, Int32(rows), Int32(dim), z, e, out)
+    }
+
+    /// `x[r][c] *= scales[r]` for the first `cols` columns of each row.
+    public static func scaleRows(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>, ld: Int, scales: UnsafePointer<Float>
+    ) {
+        rs_scale_rows(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), scales)
     }
 
     /// `out[i] = exp(x[i])` with the kernels' exp (for tests of its accuracy).

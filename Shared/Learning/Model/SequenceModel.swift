@@ -66,16 +66,19 @@ public final class SequenceModel: Sendable {
 
         let attention = workspace.buffer(.attention, count: rows * d)
         let scores = workspace.buffer(.scores, count: rows * kvRows)
+        let inverseSums = workspace.buffer(.sums, count: rows)
         let scale = 1 / Float(headDim).squareRoot()
         for head in 0..<config.heads {
             let column = head * headDim
             Kernels.gemm(
                 m: rows, n: kvRows, k: headDim, a: query + column, lda: d, b: keys + column, ldb: d, transposeB: true,
                 c: scores, ldc: kvRows, alpha: scale)
-            Kernels.maskedSoftmaxRows(kernelPath, rows: rows, cols: kvRows, scores, ld: kvRows, visibility: visibility)
+            Kernels.unnormalizedSoftmaxRows(
+                kernelPath, rows: rows, cols: kvRows, scores, ld: kvRows, visibility: visibility, inverseSums: inverseSums)
             Kernels.gemm(
                 m: rows, n: headDim, k: kvRows, a: scores, lda: kvRows, b: values + column, ldb: d,
                 c: attention + column, ldc: d)
+            Kernels.scaleRows(kernelPath, rows: rows, cols: headDim, attention + column, ld: d, scales: inverseSums)
         }
         // Residual connections accumulate straight into x (beta = 1).
         Kernels.gemm(m: rows, n: d, k: d, a: attention, lda: d, b: w.output.data, ldb: d, c: x, ldc: d, beta: 1)
@@ -124,16 +127,7 @@ public final class SequenceModel: Sendable {
             kernelPath, rows: rows, dim: d, x, weight: weights.finalNormWeight.data, bias: weights.finalNormBias.data, out: x)
         // Head input per row: [z, e, z * e].
         let features = workspace.buffer(.head, count: rows * 3 * d)
-        for r in 0..<rows {
-            let z = x + r * d
-            let e = itemRows + r * d
-            let row = features + r * 3 * d
-            for i in 0..<d {
-                row[i] = z[i]
-                row[d + i] = e[i]
-                row[2 * d + i] = z[i] * e[i]
-            }
-        }
+        Kernels.headFeatures(kernelPath, rows: rows, dim: d, z: x, e: itemRows, out: features)
         let hidden = workspace.buffer(.ffn, count: rows * config.headHidden)
         linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, relu: true, into: hidden)
         Kernels.gemv(rows: rows, cols: config.headHidden, a: hidden, lda: config.headHidden, x: weights.headFC2.data, y: logits)

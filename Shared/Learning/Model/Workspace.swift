@@ -6,7 +6,7 @@ public final class Workspace {
     private var buffers: [Slot: (pointer: UnsafeMutablePointer<Float>, capacity: Int)] = [:]
 
     enum Slot: Hashable {
-        case tokens, normed, query, attention, scores, ffn, keys, values, head
+        case tokens, normed, query, attention, scores, sums, ffn, keys, values, head
     }
 
     public init() {}

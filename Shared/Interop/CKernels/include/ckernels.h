@@ -31,12 +31,18 @@ void rs_cpu_brand(char out[49]);
 enum { RS_PATH_GENERIC = 0, RS_PATH_AVX2 = 1, RS_PATH_AVX512 = 2 };
 
 /* Softmax of each row over its first visible(r) = min(cols, limit, first_visible + r * step)
- * columns; later columns become 0 (the attention mask). */
-void rs_softmax_rows(int path, int rows, int cols, float *x, int ld, int first_visible, int step, int limit);
+ * columns; later columns become 0 (the attention mask). With inverse_sums, rows are left
+ * unnormalized (exp(x - max)) and 1/sum is written per row, so the caller can scale the (much
+ * narrower) product P·V instead. */
+void rs_softmax_rows(int path, int rows, int cols, float *x, int ld, int first_visible, int step, int limit, float *inverse_sums);
+/* x[r][c] *= scales[r] for c < cols. */
+void rs_scale_rows(int path, int rows, int cols, float *x, int ld, const float *scales);
 /* Row-wise LayerNorm; out may alias x. */
 void rs_layer_norm(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float *out, float eps);
 /* x[r][c] += bias[c] for every row, then max(0, ·) when relu is non-zero. */
 void rs_bias_activation(int path, int rows, int cols, float *x, int ld, const float *bias, int relu);
+/* The scoring head's input: row r of out is [z[r], e[r], z[r] * e[r]] (3 * dim floats). */
+void rs_head_features(int path, int rows, int dim, const float *z, const float *e, float *out);
 /* exp of each value (the kernels' exp, exposed for tests). */
 void rs_exp(int path, int count, const float *x, float *out);
 
