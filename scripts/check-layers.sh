@@ -31,10 +31,13 @@ for name, ds in deps.items():
     for d in ds:
         if d in layer and layer[d] in rank and rank[layer[d]] > rank[layer[name]]:
             problems.append(f"{name} ({layer[name]}) depends up on {d} ({layer[d]})")
+        # The one allowed edge inside Tiers: the embedding-server tier is two libraries, lookup
+        # serving and the parameter server that updates the rows of the same shard; no other tier
+        # links either of them.
         if layer[name] == "Tiers" and layer.get(d) == "Tiers" and not (name == "ParameterServer" and d == "EmbeddingServing"):
             problems.append(f"tier {name} depends on tier {d}")
 forbidden = {
-    "gateway": {"COpenBLAS", "Model", "Training", "Durability", "ParameterServer"},
+    "gateway": {"COpenBLAS", "CDNNL", "Model", "Training", "Durability", "ParameterServer", "EmbeddingServing"},
     "scorer": {"Durability", "ParameterServer", "Training", "EmbeddingServing"},
     "history-encoder": {"Durability", "ParameterServer", "Training", "EmbeddingServing"},
 }

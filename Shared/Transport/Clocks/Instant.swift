@@ -55,10 +55,7 @@ public struct Moment: Sendable, Hashable {
     public var instant: Instant
     public var wall: WallInstant
 
-    public init(instant: Instant, wall: WallInstant) {
-        self.instant = instant
-        self.wall = wall
-    }
+    public init(instant: Instant, wall: WallInstant) { (self.instant, self.wall) = (instant, wall) }
 
     public static var now: Moment { Moment(instant: .now, wall: .now) }
 
