@@ -40,11 +40,16 @@ extension Limits {
 public struct RequestRejection: Error, Sendable {
     public var requestID: UInt64
     public var error: ServiceError
+
+    @usableFromInline init(requestID: UInt64, error: ServiceError) { (self.requestID, self.error) = (requestID, error) }
 }
 
 /// The start of every handler: size check, decode, deadline. Returns the request, or the
 /// rejection to answer with (the request id is 0 when the bytes could not be decoded).
 public enum RequestPreamble {
+    /// Inlinable so each handler gets a copy specialized to its message type: it runs on every
+    /// request, and an unspecialized generic call costs a metadata lookup each time.
+    @inlinable
     public static func open<Request: ServiceRequest>(
         _ bytes: UnsafeRawBufferPointer, as: Request.Type, limits: Limits, sizeLimit: Int? = nil, stage: String
     ) -> Result<Request, RequestRejection> {
