@@ -8,7 +8,6 @@ import Model
 import ReplicaRuntime
 import ScorerService
 import ServiceRuntime
-import Synchronization
 import ZeroMQ
 
 /// The whole suite (embedding-server, gateway, encoder, scorers) on threads of the test process,
@@ -20,7 +19,7 @@ public final class InProcessSuite: RunningSuite {
     public let embedding: String
     private let stop = StopFlag()
     private var threads: [Thread] = []
-    private let failures = ThreadFailures()
+    private let failures = FailureLog()
 
     public init(model: ModelFile, scorers: Int, gatewayLimits: Limits = Limits()) throws {
         let ports = try FreePorts.take(3)
@@ -92,14 +91,6 @@ public final class InProcessSuite: RunningSuite {
         thread.start()
         threads.append(thread)
     }
-}
-
-/// Errors of the suite's threads, read by the test.
-final class ThreadFailures: Sendable {
-    private let errors = Mutex<[String]>([])
-
-    func record(_ error: String) { errors.withLock { $0.append(error) } }
-    var all: [String] { errors.withLock { $0 } }
 }
 
 /// A running suite, whichever way it was started.

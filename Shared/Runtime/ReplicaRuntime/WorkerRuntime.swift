@@ -116,12 +116,16 @@ public final class WorkerRuntime: Sendable {
     }
 }
 
-/// Errors of compute threads, read by the I/O thread.
-final class FailureLog: Sendable {
+/// Errors of threads, recorded by the threads that failed and read by the thread that owns them
+/// (a replica's I/O thread; the tests' in-process suite).
+public final class FailureLog: Sendable {
     private let errors = Mutex<[String]>([])
 
-    func record(_ error: String) { errors.withLock { $0.append(error) } }
-    var first: String? { errors.withLock { $0.first } }
+    public init() {}
+
+    public func record(_ error: String) { errors.withLock { $0.append(error) } }
+    public var all: [String] { errors.withLock { $0 } }
+    public var first: String? { errors.withLock { $0.first } }
 }
 
 public struct WorkerRuntimeError: Error, CustomStringConvertible {
