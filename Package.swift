@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Shared/Interop/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", path: "Shared/Interop/CZlib"),
         .systemLibrary(name: "CDNNL", path: "Shared/Interop/CDNNL"),
+        .systemLibrary(name: "CMalloc", path: "Shared/Interop/CMalloc"),
         .target(name: "CKernels", path: "Shared/Interop/CKernels"),
 
         // Transport: time, sockets, messages, the broker protocol, clients of the services.
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "ZeroMQ", "Wire", "Clocks",
+                "ZeroMQ", "Wire", "Clocks", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -81,7 +82,7 @@ let package = Package(
             path: "Shared/Runtime/ReplicaRuntime"
         ),
         .target(name: "SuiteLauncher", dependencies: ["ServiceRuntime"], path: "Shared/Runtime/SuiteLauncher"),
-        .target(name: "Caching", path: "Shared/Runtime/Caching"),
+        .target(name: "Caching", dependencies: ["Clients", "Wire"], path: "Shared/Runtime/Caching"),
         .target(name: "Durability", dependencies: ["CZlib"], path: "Shared/Runtime/Durability"),
 
         // Tiers: each service's logic, as a library.
@@ -211,7 +212,7 @@ let package = Package(
             name: "TierTests",
             dependencies: [
                 "GatewayService", "EncoderService", "ScorerService", "EmbeddingServing", "ParameterServer", "Broker",
-                "ServiceRuntime", "Clients", "Clocks", "TestSupport",
+                "ServiceRuntime", "Clients", "Clocks", "Caching", "TestSupport",
             ],
             path: "Tests/TierTests"
         ),

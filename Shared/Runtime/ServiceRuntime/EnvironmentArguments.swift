@@ -28,6 +28,7 @@ public enum EnvironmentArguments {
 extension AsyncParsableCommand {
     /// `main()` for services: flags from the command line, then from `RECSERVE_*` variables.
     public static func mainWithEnvironment() async {
+        MemoryTuning.keepFreedBuffers()
         await main(EnvironmentArguments.merged())
     }
 }
