@@ -19,6 +19,8 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "Memory for the LRU cache of encoded histories, in MiB (a W1 history takes about 200 KB).")
     var cacheMegabytes = 256
+    @Option(help: "Hot item rows cached per compute thread (history rows; 0 looks every row up).")
+    var cacheRows = 200_000
     @Option(
         help:
             "How long a newly loaded model version is held before new requests use it, in milliseconds (lets the other tiers load it first)."
@@ -34,8 +36,11 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
         let cache = EncodingCache(megabytes: cacheMegabytes, maxHistory: config.maxHistory, layers: config.layers, dim: config.dim)
         replica.logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(cache.capacity)"])
         replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
+        let cacheRows = self.cacheRows
         try await replica.run { context in
-            EncoderHandler(models: context.models, embeddings: try context.embeddingClient(), cache: cache, limits: context.limits)
+            EncoderHandler(
+                models: context.models, embeddings: try context.embeddingClient(), cache: cache, limits: context.limits,
+                cacheRows: cacheRows)
         }
     }
 }

@@ -50,7 +50,7 @@ public final class InProcessSuite: RunningSuite {
             try Self.replica("history-encoder", workers: workers, context: context, logger: logger) {
                 EncoderHandler(
                     models: models, embeddings: try EmbeddingClient(context: context, endpoints: [embedding]), cache: cache,
-                    limits: Limits())
+                    limits: Limits(), cacheRows: 10_000)
             }.run(stop: $0)
         }
         for index in 0..<scorers {

@@ -1,3 +1,4 @@
+import Caching
 import Clients
 import Clocks
 import Model
@@ -6,25 +7,34 @@ import ServiceRuntime
 import Wire
 
 /// The history-encoder's request handler: look up the history's rows, run the transformer once,
-/// return every layer's keys and values (or a cached encoding of the same history).
+/// return every layer's keys and values (or a cached encoding of the same history). History rows
+/// come through a row cache: a W1 history's lookup round trip cost more than its encoding.
 public final class EncoderHandler: RequestHandler {
     /// Every version held; new requests use the active one (see `VersionRegistry`).
     let models: VersionRegistry<SequenceModel>
     let embeddings: EmbeddingClient
     let cache: EncodingCache
     let limits: Limits
+    private let rowCaches: RowCaches
     private let workspace = Workspace()
 
-    public convenience init(model: SequenceModel, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits) {
+    public convenience init(
+        model: SequenceModel, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits, cacheRows: Int = 0
+    ) {
         self.init(
-            models: VersionRegistry(version: model.config.version, value: model), embeddings: embeddings, cache: cache, limits: limits)
+            models: VersionRegistry(version: model.config.version, value: model), embeddings: embeddings, cache: cache, limits: limits,
+            cacheRows: cacheRows)
     }
 
-    public init(models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits) {
+    /// `cacheRows` 0 keeps one row (every lookup goes to the embedding-server).
+    public init(
+        models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits, cacheRows: Int
+    ) {
         self.models = models
         self.embeddings = embeddings
         self.cache = cache
         self.limits = limits
+        rowCaches = RowCaches(capacity: cacheRows)
     }
 
     public func handle(_ payload: UnsafeRawBufferPointer) -> [UInt8] {
@@ -61,11 +71,12 @@ public final class EncoderHandler: RequestHandler {
             return .success(
                 EncodeReply(requestID: id, result: .success(cached), cacheHit: true, computeMicros: started.elapsed.wireMicros))
         }
-        let rows: [Float]
-        switch embeddings.lookup(recent, version: config.version, deadline: request.header.deadline) {
-        case .failure(let error): return .failure(error)
-        case .success(let found): rows = found
+        let rowCache = rowCaches.cache(version: config.version, dim: config.dim, held: models.versions)
+        var rows = [Float](repeating: 0, count: recent.count * config.dim)
+        let gathered = rows.withUnsafeMutableBufferPointer {
+            rowCache.gather(recent[...], into: $0.baseAddress!, embeddings: embeddings, deadline: request.header.deadline)
         }
+        if case .failure(let error) = gathered { return .failure(error) }
         let kv = rows.withUnsafeBufferPointer {
             model.encodeHistory(itemRows: $0.baseAddress!, length: recent.count, workspace: workspace)
         }

@@ -1,3 +1,4 @@
+import Caching
 import Clients
 import Clocks
 import Model
@@ -13,9 +14,8 @@ public final class ScorerHandler: RequestHandler {
     let models: VersionRegistry<SequenceModel>
     let embeddings: EmbeddingClient
     let limits: Limits
-    let cacheRows: Int
-    /// Hot rows per model version (rows differ between versions).
-    private var rowCaches: [String: RowCache] = [:]
+    /// Hot candidate rows per model version.
+    private let rowCaches: RowCaches
     /// Candidates whose rows are gathered at once; bounds memory for "all items" slices.
     let chunk: Int
     private let workspace = Workspace()
@@ -30,18 +30,8 @@ public final class ScorerHandler: RequestHandler {
         self.models = models
         self.embeddings = embeddings
         self.limits = limits
-        self.cacheRows = cacheRows
+        rowCaches = RowCaches(capacity: cacheRows)
         self.chunk = chunk
-    }
-
-    /// The row cache for `version`, dropping caches of versions no longer held.
-    private func rowCache(for version: String, dim: Int) -> RowCache {
-        if let cache = rowCaches[version] { return cache }
-        let held = Set(models.versions)
-        rowCaches = rowCaches.filter { held.contains($0.key) }
-        let cache = RowCache(capacity: cacheRows, dim: dim)
-        rowCaches[version] = cache
-        return cache
     }
 
     public func handle(_ payload: UnsafeRawBufferPointer) -> [UInt8] {
@@ -59,7 +49,7 @@ public final class ScorerHandler: RequestHandler {
             return failure(id, .versionUnavailable(request.history.modelVersion, held: models.versions))
         }
         if let problem = validate(request, model: model) { return failure(id, problem) }
-        let rowCache = rowCache(for: model.config.version, dim: model.config.dim)
+        let rowCache = rowCaches.cache(version: model.config.version, dim: model.config.dim, held: models.versions)
         let ids: [Int64]
         switch request.candidates {
         case .ids(let list): ids = list
@@ -77,8 +67,7 @@ public final class ScorerHandler: RequestHandler {
             let end = min(start + chunk, ids.count)
             let gathered = rows.withUnsafeMutableBufferPointer {
                 rowCache.gather(
-                    ids[start..<end], into: $0.baseAddress!, embeddings: embeddings, version: model.config.version,
-                    deadline: request.header.deadline)
+                    ids[start..<end], into: $0.baseAddress!, embeddings: embeddings, deadline: request.header.deadline)
             }
             switch gathered {
             case .failure(let error): return failure(id, error)
