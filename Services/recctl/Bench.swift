@@ -45,6 +45,8 @@ struct Bench: ParsableCommand {
     var json = false
 
     func run() throws {
+        var workload = self.workload
+        if workload.seed == nil { workload.seed = .random(in: 2...UInt64(UInt32.max)) }
         let file = try model.map { try ModelFile.load(path: $0, itemTable: true) }
         let itemCount = file?.config.itemCount ?? items
         let result = try LoadRun(

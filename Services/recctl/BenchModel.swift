@@ -42,7 +42,7 @@ struct BenchModel: ParsableCommand {
     func run() throws {
         let file =
             try model.map { try ModelFile.load(path: $0, itemTable: true) }
-            ?? ModelFile.random(config: ModelConfig(itemCount: 1_682, version: "random-w1"), seed: workload.seed)
+            ?? ModelFile.random(config: ModelConfig(itemCount: 1_682, version: "random-w1"), seed: workload.seed ?? 1)
         let path = try kernelPath() ?? CPU.current.bestPath
         let recommender = LocalRecommender(
             model: SequenceModel(file: file, microBatch: microBatch, kernelPath: path), itemTable: file.itemTable!)

@@ -11,13 +11,17 @@ struct WorkloadOptions: ParsableArguments {
     var candidates = 1_000
     @Option(name: .short, help: "Items returned per request.")
     var k: Int32 = 10
-    @Option(help: "Random seed for the generated requests.")
-    var seed: UInt64 = 1
+    @Option(
+        help:
+            "Random seed for the generated requests. Default: 1 for bench-model; a fresh one each `recctl bench` run (printed), so a repeated run against the same suite cannot hit the encoder's cache."
+    )
+    var seed: UInt64?
     @Option(help: "Draw item ids from a Zipf distribution with this exponent (id 0 most popular; W2 uses 1.05). Default: uniform.")
     var zipf: Double?
 
     var description: String {
         "history \(historyLength), \(candidates) candidates, k \(k)" + (zipf.map { ", ids Zipf(\($0))" } ?? ", ids uniform")
+            + ", seed \(seed ?? 1)"
     }
 }
 
@@ -55,7 +59,7 @@ struct RequestSource {
     init(options: WorkloadOptions, itemCount: Int, stream: UInt64 = 0) {
         self.options = options
         self.itemCount = itemCount
-        rng = SeededRandom(seed: options.seed &* 1_000_003 &+ stream)
+        rng = SeededRandom(seed: (options.seed ?? 1) &* 1_000_003 &+ stream)
         zipf = options.zipf.map { ZipfIDs(itemCount: itemCount, exponent: $0) }
     }
 
