@@ -25,6 +25,10 @@ struct GatewayCommand: AsyncParsableCommand {
     var defaultDeadlineMs = defaults.defaultDeadline.milliseconds
     @Option(help: "Requests in flight before new ones are refused with OVERLOADED.")
     var maxPending = defaults.maxPendingRequests
+    @Option(help: "Requests one client connection may have in flight; more get OVERLOADED naming this limit.")
+    var maxPendingPerClient = defaults.maxPendingPerClient
+    @Option(help: "Requests one user id may have in flight, over all connections.")
+    var maxPendingPerUser = defaults.maxPendingPerUser
     @Option(
         help: ArgumentHelp(
             "Users whose last good answer is kept for overload (0: off).",
@@ -46,8 +50,11 @@ struct GatewayCommand: AsyncParsableCommand {
         guard (curveKey == nil) == (curveAllowedClients == nil) else {
             throw ValidationError("--curve-key and --curve-allowed-clients go together")
         }
-        guard heartbeatMs >= 1, defaultDeadlineMs >= 1, maxPending >= 1, degradedAnswerUsers >= 0, minSlice >= 1 else {
-            throw ValidationError("--heartbeat-ms, --default-deadline-ms, --max-pending and --min-slice must be at least 1")
+        guard heartbeatMs >= 1, defaultDeadlineMs >= 1, maxPending >= 1, maxPendingPerClient >= 1, maxPendingPerUser >= 1,
+            degradedAnswerUsers >= 0, minSlice >= 1
+        else {
+            throw ValidationError(
+                "--heartbeat-ms, --default-deadline-ms, --max-pending(-per-client/-per-user) and --min-slice must be at least 1")
         }
     }
 
@@ -61,6 +68,8 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.defaultDeadline = .milliseconds(defaultDeadlineMs)
         configuration.limits = limits.limits
         configuration.maxPendingRequests = maxPending
+        configuration.maxPendingPerClient = maxPendingPerClient
+        configuration.maxPendingPerUser = maxPendingPerUser
         configuration.degradedAnswerUsers = degradedAnswerUsers
         configuration.minSliceCandidates = minSlice
         if let curveKey, let curveAllowedClients {

@@ -31,6 +31,10 @@ struct Up: AsyncParsableCommand {
     var binDir: String?
     @Option(help: "Log level passed to every service.")
     var logLevel = SuitePlan(model: "").logLevel
+    @Option(help: "Require CURVE on the gateway's client endpoint with this key file (NAME.key from `recctl keys`).")
+    var curveKey: String?
+    @Option(help: "File of client public keys the gateway lets in; needed with --curve-key.")
+    var curveAllowedClients: String?
 
     func validate() throws {
         guard scorers >= 1, encoders >= 1, shards >= 1 else {
@@ -39,13 +43,30 @@ struct Up: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("model file \(model) does not exist; make one with `recctl init-model --output \(model)`")
         }
+        guard (curveKey == nil) == (curveAllowedClients == nil) else {
+            throw ValidationError("--curve-key and --curve-allowed-clients go together")
+        }
+    }
+
+    /// With CURVE on, the readiness probe needs a key the gateway allows: a fresh pair, its public
+    /// key appended to a copy of the allowed list that the gateway is given instead.
+    func curveProbe(plan: inout SuitePlan) throws -> CurveClientSettings? {
+        guard let curveKey, let curveAllowedClients else { return nil }
+        let probe = try CurveKeyPair.generate()
+        let allowed = try String(contentsOfFile: curveAllowedClients, encoding: .utf8)
+        let merged = NSTemporaryDirectory() + "recctl-up-\(getpid())-allowed.pub"
+        try (allowed + "\n# recctl up's readiness probe\n" + probe.publicKey + "\n").write(
+            toFile: merged, atomically: true, encoding: .utf8)
+        plan.gatewayArguments += ["--curve-key", curveKey, "--curve-allowed-clients", merged]
+        return CurveClientSettings(serverPublicKey: try CurveKeyPair.load(path: curveKey).publicKey, keys: probe)
     }
 
     func run() async throws {
         var plan = SuitePlan(model: model, host: host, port: port, shards: shards)
         (plan.scorers, plan.encoders, plan.logLevel) = (scorers, encoders, logLevel)
+        let probeCurve = try curveProbe(plan: &plan)
         let suite = LocalSuite(
-            plan: plan,
+            plan: plan, probeCurve: probeCurve,
             supervisor: Supervisor(binDirectory: binDir ?? Supervisor.ownFolder) { name, status in
                 FileHandle.standardError.write(Data("recctl: \(name) exited unexpectedly (status \(status))\n".utf8))
             })
@@ -63,6 +84,7 @@ struct Up: AsyncParsableCommand {
 /// all when the group shuts down.
 struct LocalSuite: Service {
     let plan: SuitePlan
+    var probeCurve: CurveClientSettings? = nil
     let supervisor: Supervisor
 
     func run() async throws {
@@ -78,7 +100,7 @@ struct LocalSuite: Service {
         }
         print("history-encoder  x\(plan.encoders)   scorer x\(plan.scorers)   (connected out to \(plan.gatewayWorkers))")
         let started = Date()
-        if await Readiness.wait(gateway: plan.gatewayClients, seconds: 60) {
+        if await Readiness.wait(gateway: plan.gatewayClients, curve: probeCurve, seconds: 60) {
             print(
                 String(
                     format: "ready in %.1f s: try `recctl query --history 1,2,3 -k 5`; Ctrl-C stops everything",
@@ -92,11 +114,11 @@ struct LocalSuite: Service {
 
 /// Polls the gateway with a tiny real query until the whole path answers (or shutdown begins).
 enum Readiness {
-    static func wait(gateway: String, seconds: Double) async -> Bool {
+    static func wait(gateway: String, curve: CurveClientSettings? = nil, seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         let context = ZMQContext()
         while Date() < deadline && !Task.isShuttingDownGracefully {
-            if let client = try? GatewayClient(context: context, endpoint: gateway) {
+            if let client = try? GatewayClient(context: context, endpoint: gateway, curve: curve) {
                 let probe = RecommendRequest(
                     header: RequestHeader(requestID: 0, deadline: nil), userID: "readiness-probe", history: [0], candidates: [0], k: 1)
                 if let reply = try? client.recommend(probe, timeoutMilliseconds: 500), reply.error == nil { return true }

@@ -42,6 +42,10 @@ import ZeroMQ
             ("empty history", [Self.recommend(history: [])], .badRequest, "history is empty"),
             ("unknown history ids", [Self.recommend(history: [1, 9_999])], .notFound, "9999"),
             ("unknown candidate ids", [Self.recommend(history: [1], candidates: [3, 600, 700])], .notFound, "600, 700"),
+            // Refused wherever they are, also older than the model's window of 50 items.
+            ("unknown id older than the window", [Self.recommend(history: [9_998] + Array(repeating: 1, count: 60))], .notFound, "9998"),
+            ("negative history id", [Self.recommend(history: [1, -4])], .badRequest, "negative: [-4]"),
+            ("negative candidate id", [Self.recommend(history: [1], candidates: [3, -2])], .badRequest, "negative: [-2]"),
             ("k = 0", [Self.recommend(history: [1], k: 0)], .badRequest, "k must be"),
             ("k < 0", [Self.recommend(history: [1], k: -5)], .badRequest, "k must be"),
             ("k over the limit", [Self.recommend(history: [1], k: 1_001)], .badRequest, "k must be"),
@@ -65,6 +69,12 @@ import ZeroMQ
             let good = try Self.exchange(client, [Self.recommend(history: [1, 2], deadline: .after(milliseconds: 3_000))])
             #expect(good?.error == nil && good?.ranked.items.count == 2, "after \(bad.name)")
         }
+
+        // Repeated candidates are scored once and returned once.
+        let repeated = try Self.exchange(
+            client, [Self.recommend(history: [1, 2], candidates: [5, 5, 5, 7, 7, 9], k: 6, deadline: .after(milliseconds: 3_000))])
+        #expect(repeated?.error == nil)
+        #expect(repeated?.ranked.items.count == 3 && Set(repeated?.ranked.items ?? []) == [5, 7, 9])
 
         // Past ZMQ_MAXMSGSIZE libzmq drops the connection: no reply is possible, but the gateway lives on.
         let hostile = try GatewayClient(context: context, endpoint: cluster.gateway)

@@ -127,7 +127,7 @@ import ZeroMQ
                         ).encoded())
                 ], .deadlineExceeded
             ),
-            (request(candidates: [-3]), .notFound),
+            (request(candidates: [-3]), .badRequest),
         ]
         for (frames, code) in cases {
             #expect(Self.reply(in: gateway.clientMessage(frames, from: client, now: at(1)))?.error?.code == code)

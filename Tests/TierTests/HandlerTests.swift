@@ -17,7 +17,9 @@ import ZeroMQ
 
     /// Runs `shards` embedding-server loops, each on its own thread, for the duration of `body`,
     /// which gets their endpoints in shard order.
-    static func withEmbeddingServers(shards: Int, _ body: ([String], ZMQContext) throws -> Void) throws {
+    static func withEmbeddingServers(
+        shards: Int, model: ModelFile = HandlerTests.model, _ body: ([String], ZMQContext) throws -> Void
+    ) throws {
         let context = ZMQContext()
         let endpoints = try FreePorts.take(shards).map { "tcp://127.0.0.1:\($0)" }
         let stop = StopFlag()
@@ -40,8 +42,8 @@ import ZeroMQ
         try body(endpoints, context)
     }
 
-    static func withEmbeddingServer(_ body: (String, ZMQContext) throws -> Void) throws {
-        try withEmbeddingServers(shards: 1) { try body($0[0], $1) }
+    static func withEmbeddingServer(model: ModelFile = HandlerTests.model, _ body: (String, ZMQContext) throws -> Void) throws {
+        try withEmbeddingServers(shards: 1, model: model) { try body($0[0], $1) }
     }
 
     @Test func shardedLookupsRouteByIdAndReassembleInOrder() throws {

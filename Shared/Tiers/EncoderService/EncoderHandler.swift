@@ -17,6 +17,8 @@ public final class EncoderHandler: RequestHandler {
     let limits: Limits
     private let rowCaches: RowCaches
     private let workspace = Workspace()
+    /// Requests dropped unstarted because their deadline had passed.
+    public private(set) var droppedExpired = 0
 
     public convenience init(
         model: SequenceModel, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits, cacheRows: Int = 0
@@ -41,7 +43,10 @@ public final class EncoderHandler: RequestHandler {
         let started = Instant.now
         let request: EncodeRequest
         switch RequestPreamble.open(payload, as: EncodeRequest.self, limits: limits, stage: "the history was encoded") {
-        case .failure(let rejection): return failure(rejection.requestID, rejection.error)
+        case .failure(let rejection):
+            // Work whose deadline passed before it started is dropped here, not encoded.
+            if rejection.error.code == .deadlineExceeded { droppedExpired += 1 }
+            return failure(rejection.requestID, rejection.error)
         case .success(let decoded): request = decoded
         }
         let id = request.header.requestID
@@ -65,6 +70,9 @@ public final class EncoderHandler: RequestHandler {
     private func encode(_ request: EncodeRequest, with model: SequenceModel, started: Instant) -> Result<EncodeReply, ServiceError> {
         let id = request.header.requestID
         let config = model.config
+        // Every id is checked, also those older than the model's window that are then ignored: a
+        // request naming an item that does not exist is wrong wherever the id is.
+        if let problem = Self.invalidIDs(request.history, itemCount: config.itemCount) { return .failure(problem) }
         let recent = Array(request.history.suffix(config.maxHistory))
         let key = EncodingCache.Key(userID: request.userID, modelVersion: config.version, history: recent)
         if let cached = cache.get(key) {
@@ -85,6 +93,13 @@ public final class EncoderHandler: RequestHandler {
             keys: kv.keys, values: kv.values)
         cache.set(key, encoded)
         return .success(EncodeReply(requestID: id, result: .success(encoded), computeMicros: started.elapsed.wireMicros))
+    }
+
+    static func invalidIDs(_ history: [Int64], itemCount: Int) -> ServiceError? {
+        let negative = Array(Set(history.filter { $0 < 0 })).sorted()
+        if !negative.isEmpty { return ServiceError(.badRequest, "item ids cannot be negative: \(negative.prefix(20))", ids: negative) }
+        let unknown = Array(Set(history.filter { $0 >= Int64(itemCount) })).sorted()
+        return unknown.isEmpty ? nil : .unknownItems(unknown, itemCount: itemCount)
     }
 
     private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {

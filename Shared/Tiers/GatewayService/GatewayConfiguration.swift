@@ -16,6 +16,11 @@ public struct GatewayConfiguration: Sendable {
     public var maxDeadline: Duration = .seconds(60)
     /// Requests in flight before new ones get OVERLOADED.
     public var maxPendingRequests = 1_024
+    /// Requests one client connection may have in flight (queued included): one client flooding
+    /// the gateway takes this many slots, not all of them.
+    public var maxPendingPerClient = 64
+    /// Requests one user id may have in flight, whichever connections they come from.
+    public var maxPendingPerUser = 16
     /// Jobs waiting for a free worker before new requests get OVERLOADED.
     public var maxQueuedJobs = 4_096
     /// Fewest candidates worth a scorer round trip of their own.

@@ -51,6 +51,8 @@ public struct GatewayCoordinator {
     }
 
     mutating func accept(_ request: RecommendRequest, from client: ClientAddress, now: Moment) -> [GatewayAction] {
+        var request = request
+        request.candidates = RequestValidation.distinct(request.candidates)
         let id = request.header.requestID
         if let deadline = request.header.deadline, deadline.hasPassed(at: now.wall) {
             return [reject(client, id, .deadlineExceeded("deadline had already passed when the gateway received the request"))]
@@ -59,9 +61,11 @@ public struct GatewayCoordinator {
             return [reject(client, id, problem)]
         }
         guard requests.count < configuration.maxPendingRequests else {
-            let error = ServiceError(.overloaded, "gateway has \(requests.count) requests in flight; retry with backoff")
+            let error = ServiceError(
+                .overloaded, "gateway has \(requests.count) requests in flight, its limit (--max-pending); retry with backoff")
             return [overloaded(request, client, error)]
         }
+        if let error = fairShareExceeded(client: client, userID: request.userID) { return [overloaded(request, client, error)] }
         guard broker.liveWorkers(service: configuration.encoderService) > 0 else {
             return [reject(client, id, .unavailable("no live \(configuration.encoderService) replica is registered"))]
         }
@@ -78,6 +82,29 @@ public struct GatewayCoordinator {
             header: RequestHeader(requestID: id, deadline: requests[key]!.deadline), userID: request.userID,
             history: request.history)
         return submit(Job(requestKey: key, kind: .encode, service: configuration.encoderService, payload: encode.encoded()), now: now)
+    }
+
+    /// The per-connection and per-user limits, so no client can take every slot. Counted from the
+    /// pending requests themselves (at most `maxPendingRequests`), so no count can drift.
+    func fairShareExceeded(client: ClientAddress, userID: String) -> ServiceError? {
+        var (byClient, byUser) = (0, 0)
+        for pending in requests.values {
+            if pending.client == client { byClient += 1 }
+            if pending.request.userID == userID { byUser += 1 }
+        }
+        if byClient >= configuration.maxPendingPerClient {
+            return ServiceError(
+                .overloaded,
+                "this connection has \(byClient) requests in flight, its limit (gateway --max-pending-per-client \(configuration.maxPendingPerClient)); read replies before sending more"
+            )
+        }
+        if byUser >= configuration.maxPendingPerUser {
+            return ServiceError(
+                .overloaded,
+                "user '\(userID)' has \(byUser) requests in flight, the per-user limit (gateway --max-pending-per-user \(configuration.maxPendingPerUser))"
+            )
+        }
+        return nil
     }
 
     // MARK: Worker side

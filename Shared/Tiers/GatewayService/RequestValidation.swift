@@ -17,11 +17,19 @@ enum RequestValidation {
             return .badRequest("no candidates: give candidate ids or set all_items")
         }
         if let problem = limits.checkCandidates(count: request.candidates.count) { return problem }
-        let negative = (request.history + request.candidates).filter { $0 < 0 }
+        // Negative ids are malformed, not unknown: BAD_REQUEST, wherever they are in the request.
+        let negative = Array(Set((request.history + request.candidates).filter { $0 < 0 })).sorted()
         if !negative.isEmpty {
-            return ServiceError(.notFound, "item ids cannot be negative: \(Array(Set(negative)).sorted().prefix(20))", ids: negative)
+            return ServiceError(.badRequest, "item ids cannot be negative: \(negative.prefix(20))", ids: negative)
         }
         return nil
+    }
+
+    /// Candidates with repeats removed, first occurrence kept: a repeated id is scored and returned
+    /// once (docs/wire.md, "Odd requests").
+    static func distinct(_ candidates: [Int64]) -> [Int64] {
+        var seen = Set<Int64>(minimumCapacity: candidates.count)
+        return candidates.filter { seen.insert($0).inserted }
     }
 
     /// Candidate ids the model does not have (known only once the encoder reports the item count).

@@ -19,6 +19,8 @@ public final class ScorerHandler: RequestHandler {
     /// Candidates whose rows are gathered at once; bounds memory for "all items" slices.
     let chunk: Int
     private let workspace = Workspace()
+    /// Slices abandoned part-way because their deadline passed (work not wasted on them).
+    public private(set) var droppedExpired = 0
 
     public convenience init(model: SequenceModel, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
         self.init(
@@ -73,12 +75,26 @@ public final class ScorerHandler: RequestHandler {
             case .failure(let error): return failure(id, error)
             case .success(let count): misses += count
             }
-            rows.withUnsafeBufferPointer { rows in
-                logits.withUnsafeMutableBufferPointer { out in
-                    model.scoreCandidates(
-                        history: kv, candidateRows: rows.baseAddress!, count: end - start, logits: out.baseAddress! + start,
-                        workspace: workspace)
+            // One micro-batch at a time, so work whose deadline passes is dropped, not finished.
+            var done = start
+            while done < end {
+                if let deadline = request.header.deadline, deadline.hasPassed {
+                    droppedExpired += 1
+                    return failure(
+                        id,
+                        .deadlineExceeded(
+                            "the scorer dropped this slice after \(done) of \(ids.count) candidates: its deadline passed (\(droppedExpired) slices dropped by this scorer thread)"
+                        ))
                 }
+                let batch = min(model.microBatch, end - done)
+                rows.withUnsafeBufferPointer { rows in
+                    logits.withUnsafeMutableBufferPointer { out in
+                        model.scoreCandidates(
+                            history: kv, candidateRows: rows.baseAddress! + (done - start) * d, count: batch,
+                            logits: out.baseAddress! + done, workspace: workspace)
+                    }
+                }
+                done += batch
             }
             start = end
         }
