@@ -18,3 +18,5 @@ echo "== swift test (release)"
 swift test -c release --skip-build
 echo "== wire decoders: replay the fuzz corpus"
 "$(swift build -c release --show-bin-path)/wire-fuzz" Tests/Fuzz/corpus
+echo "== Python client against real suites"
+scripts/test-python-client.sh
