@@ -77,6 +77,27 @@ import Testing
         #expect(RelativeError(actual: amortized, expected: naive).worst <= 1e-4, "\(path)")
     }
 
+    @Test(arguments: paths)
+    func reluAndItsBackwardPassMatchTheDefinition(path: KernelPath) {
+        // Odd length (vector tails), zeros, negative zero and both signs.
+        var x: [Float] = (0..<1_003).map { i in
+            let offset: Float = i % 11 == 0 ? 0.5 : 0
+            return Float(i % 7) - 3 + offset
+        }
+        x[5] = -0.0
+        let dy: [Float] = (0..<1_003).map { Float($0) * 0.25 - 100 }
+        var forward = x
+        forward.withUnsafeMutableBufferPointer { Kernels.relu(path, count: $0.count, $0.baseAddress!) }
+        #expect(forward == x.map { $0 > 0 ? $0 : 0 })
+        var backward = dy
+        x.withUnsafeBufferPointer { x in
+            backward.withUnsafeMutableBufferPointer {
+                Kernels.reluBackward(path, count: $0.count, input: x.baseAddress!, $0.baseAddress!)
+            }
+        }
+        #expect(backward == zip(x, dy).map { $0 > 0 ? $1 : 0 })
+    }
+
     @Test func topKMatchesFullSortWithDeterministicTies() {
         var rng = SeededRandom(seed: 9)
         let scores = (0..<5_000).map { _ in Float(Int.random(in: 0..<300, using: &rng)) }

@@ -391,3 +391,32 @@ void rs_head_features(int path, int rows, int dim, const float *z, const float *
     if (path == RS_PATH_AVX512) head_features_avx512(rows, dim, z, e, out);
     else head_features_generic(rows, dim, z, e, out);
 }
+
+/* ReLU and its backward pass over a flat array (training). The same loop per ISA: with restrict
+   and a target attribute the compiler vectorizes it into compares and blends. */
+#define RELU_BODY for (long i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+#define RELU_BACKWARD_BODY for (long i = 0; i < n; i++) dy[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+
+static void relu_generic(long n, float *restrict x) { RELU_BODY }
+AVX2 static void relu_avx2(long n, float *restrict x) { RELU_BODY }
+AVX512 static void relu_avx512(long n, float *restrict x) { RELU_BODY }
+
+static void relu_backward_generic(long n, const float *restrict x, float *restrict dy) { RELU_BACKWARD_BODY }
+AVX2 static void relu_backward_avx2(long n, const float *restrict x, float *restrict dy) { RELU_BACKWARD_BODY }
+AVX512 static void relu_backward_avx512(long n, const float *restrict x, float *restrict dy) { RELU_BACKWARD_BODY }
+
+void rs_relu(int path, long n, float *x) {
+    switch (path) {
+    case RS_PATH_AVX512: relu_avx512(n, x); break;
+    case RS_PATH_AVX2: relu_avx2(n, x); break;
+    default: relu_generic(n, x);
+    }
+}
+
+void rs_relu_backward(int path, long n, const float *x, float *dy) {
+    switch (path) {
+    case RS_PATH_AVX512: relu_backward_avx512(n, x, dy); break;
+    case RS_PATH_AVX2: relu_backward_avx2(n, x, dy); break;
+    default: relu_backward_generic(n, x, dy);
+    }
+}

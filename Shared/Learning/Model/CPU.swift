@@ -7,6 +7,8 @@ import Glibc
 public struct CPU: Sendable, CustomStringConvertible {
     public let brand: String
     let bits: UInt32
+    /// Every kernel path this CPU runs, generic first. Stored: training asks per operation.
+    public let supportedPaths: [KernelPath]
 
     public static let current = CPU()
 
@@ -16,6 +18,7 @@ public struct CPU: Sendable, CustomStringConvertible {
         let brand = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.brand = brand.trimmingSpaces
         bits = rs_cpu_features()
+        supportedPaths = Self.paths(bits: bits)
     }
 
     /// `RS_CPU_*` bit i is `names[i]` (ckernels.h).
@@ -30,10 +33,10 @@ public struct CPU: Sendable, CustomStringConvertible {
     public func has(_ feature: String) -> Bool { features.contains(feature) }
 
     /// The fastest kernel path this CPU runs.
-    public var bestPath: KernelPath { supportedPaths.last! }
+    public var bestPath: KernelPath { supportedPaths[supportedPaths.count - 1] }
 
-    /// Every kernel path this CPU runs, generic first.
-    public var supportedPaths: [KernelPath] {
+    static func paths(bits: UInt32) -> [KernelPath] {
+        func has(_ feature: String) -> Bool { bits & (1 << Self.names.firstIndex(of: feature)!) != 0 }
         var paths: [KernelPath] = [.generic]
         if has("avx2") && has("fma") { paths.append(.avx2) }
         if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(has) { paths.append(.avx512) }

@@ -118,6 +118,16 @@ public enum Kernels {
         rs_scale_rows(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), scales)
     }
 
+    /// `x = max(x, 0)` over `count` values.
+    public static func relu(_ path: KernelPath, count: Int, _ x: UnsafeMutablePointer<Float>) {
+        rs_relu(path.rawValue, count, x)
+    }
+
+    /// `dy = x > 0 ? dy : 0` over `count` values, `x` being the ReLU's input (training).
+    public static func reluBackward(_ path: KernelPath, count: Int, input x: UnsafePointer<Float>, _ dy: UnsafeMutablePointer<Float>) {
+        rs_relu_backward(path.rawValue, count, x, dy)
+    }
+
     /// `out[i] = exp(x[i])` with the kernels' exp (for tests of its accuracy).
     public static func exp(_ path: KernelPath, _ x: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)

@@ -37,6 +37,10 @@ enum { RS_PATH_GENERIC = 0, RS_PATH_AVX2 = 1, RS_PATH_AVX512 = 2 };
 void rs_softmax_rows(int path, int rows, int cols, float *x, int ld, int first_visible, int step, int limit, float *inverse_sums);
 /* x[r][c] *= scales[r] for c < cols. */
 void rs_scale_rows(int path, int rows, int cols, float *x, int ld, const float *scales);
+/* x = max(x, 0) over n values. */
+void rs_relu(int path, long n, float *x);
+/* dy = x > 0 ? dy : 0 over n values (x: the ReLU's input). */
+void rs_relu_backward(int path, long n, const float *x, float *dy);
 /* Row-wise LayerNorm; out may alias x. */
 void rs_layer_norm(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float *out, float eps);
 /* x[r][c] += bias[c] for every row, then max(0, ·) when relu is non-zero. */
