@@ -32,7 +32,11 @@ public enum Kernels {
         if getenv("OPENBLAS_NUM_THREADS") == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
         if getenv("OMP_NUM_THREADS") == nil { setenv("OMP_NUM_THREADS", "1", 1) }
         if needsCoreType, let coreType { setenv("OPENBLAS_CORETYPE", coreType, 1) }
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The executable's own path, not /proc/self/exe: exec'ing that link names the process
+        // "exe" in ps, top and perf.
+        var path = [CChar](repeating: 0, count: 4_096)
+        let length = readlink("/proc/self/exe", &path, path.count - 1)
+        if length > 0 { execv(path, CommandLine.unsafeArgv) } else { execv("/proc/self/exe", CommandLine.unsafeArgv) }
         // exec failed (no /proc?): keep going; useSingleThreadedBLAS still keeps work on one thread.
     }
 

@@ -25,8 +25,12 @@ extension Gradients {
         flat.withUnsafeMutableBufferPointer { out in
             for (name, values) in dense {
                 let offset = layout.offsets[name]!
+                // Through a base pointer: indexing `out[offset + i]` kept an overflow check in the
+                // loop and it ran scalar (6% of a trainer's samples).
+                let target = out.baseAddress! + offset
                 values.withUnsafeBufferPointer { values in
-                    for i in 0..<values.count { out[offset + i] += values[i] * scale }
+                    let source = values.baseAddress!
+                    for i in 0..<values.count { target[i] += source[i] * scale }
                 }
             }
         }
