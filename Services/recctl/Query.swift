@@ -24,7 +24,7 @@ struct Query: ParsableCommand {
     @Flag(help: "Print the reply as JSON.")
     var json = false
     @OptionGroup var curve: CurveClientOptions
-    @Option(help: "MovieLens folder (ml-100k.inter and ml-100k.item) to print titles beside item ids.")
+    @Option(help: "MovieLens folder (ml-100k.inter and ml-100k.item) to print titles and genres beside item ids.")
     var data: String?
 
     func run() throws {
@@ -45,9 +45,9 @@ struct Query: ParsableCommand {
         let catalog = try data.map { folder in
             try ItemCatalog(path: folder + "/ml-100k.item", dataset: SequenceDataset(InteractionLog.load(path: folder + "/ml-100k.inter")))
         }
-        print("rank  item        score" + (catalog == nil ? "" : "  title"))
+        print("rank  item        score" + (catalog == nil ? "" : "  title  [genres]"))
         for (rank, (item, score)) in zip(reply.ranked.items, reply.ranked.scores).enumerated() {
-            let title = catalog.map { "  " + $0.title(item) } ?? ""
+            let title = catalog.map { "  " + $0.describe(item) } ?? ""
             print(String(format: "%4d  %-8lld  %9.4f", rank + 1, item, score) + title)
         }
         let timings = reply.timings.map { "\($0.tier)=\($0.micros)µs" }.joined(separator: " ")

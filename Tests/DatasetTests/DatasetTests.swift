@@ -82,5 +82,6 @@ import Testing
         #expect(report.full.hitRate < report.fullSeenExcluded.hitRate)
         let catalog = try ItemCatalog(path: Self.folder + "/ml-100k.item", dataset: dataset)
         #expect(catalog.title(0) == "Toy Story (1995)")
+        #expect(catalog.describe(0) == "Toy Story (1995)  [Animation, Children's, Comedy]")
     }
 }
