@@ -39,6 +39,8 @@ struct TrainerCommand: ParsableCommand {
     var learningRate = defaults.learningRate
     @Option(help: "Multiply the dense learning rate by this after every epoch (1: constant).")
     var learningRateDecay = defaults.learningRateDecay
+    @Option(help: "Dropout rate on embeddings and each block's attention and FFN outputs during training (0: off; serving has none).")
+    var dropout = defaults.dropout
     @Option(help: "Epochs without a better validation NDCG@10 before stopping.")
     var patience = defaults.patience
     @Option(help: "Random seed (sampling order; the initial weights come from --initial).")
@@ -65,6 +67,10 @@ struct TrainerCommand: ParsableCommand {
     var json = false
     @OptionGroup var curve: InternalCurveClientOptions
 
+    func validate() throws {
+        guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+    }
+
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         Kernels.reexecWithSingleThreadedBLASIfNeeded()
@@ -80,6 +86,7 @@ struct TrainerCommand: ParsableCommand {
         configuration.loss = lossKind
         configuration.learningRate = learningRate
         configuration.learningRateDecay = learningRateDecay
+        configuration.dropout = dropout
         configuration.patience = patience
         configuration.seed = seed
         configuration.worker = worker

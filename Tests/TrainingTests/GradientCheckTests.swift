@@ -171,6 +171,47 @@ import Training
         #expect(checked > 100)
     }
 
+    /// With dropout the masks come from the seed, so the same seed gives the same function of the
+    /// weights: its gradients must match finite differences too, dense tensors and item rows.
+    @Test func gradientsWithDropoutMasksMatchFiniteDifferences() {
+        let model = TrainingModel(config: Self.file.config, weights: Self.file.dense)
+        let table = Self.table
+        let dropout = Dropout(rate: 0.3, seed: 17)
+        func loss(_ model: TrainingModel, _ table: [Int64: [Float]]) -> Float {
+            model.step(Self.sample, dropout: dropout, row: row(table)).loss
+        }
+        let (lossWith, _, gradients) = model.step(Self.sample, dropout: dropout, row: row(table))
+        // The masks change the function: without dropout the loss differs.
+        #expect(lossWith != model.step(Self.sample, row: row(table)).loss)
+        var rng = SeededRandom(seed: 6)
+        var checked = 0
+        for (name, _) in Self.file.dense.named(Self.file.config) {
+            let count = model.parameterCount(name)
+            let analytic = gradients.dense[name] ?? [Float](repeating: 0, count: count)
+            for _ in 0..<min(4, count) {
+                let index = Int.random(in: 0..<count, using: &rng)
+                let numeric =
+                    (loss(model.perturbed(name, index: index, by: Self.epsilon), table)
+                        - loss(model.perturbed(name, index: index, by: -Self.epsilon), table)) / (2 * Self.epsilon)
+                #expect(Self.agree(analytic[index], numeric), "\(name)[\(index)]: analytic \(analytic[index]) numeric \(numeric)")
+                checked += 1
+            }
+        }
+        for id in gradients.rows.keys.sorted() {
+            for c in [0, 5] {
+                var plus = table
+                plus[id]![c] += Self.epsilon
+                var minus = table
+                minus[id]![c] -= Self.epsilon
+                let numeric = (loss(model, plus) - loss(model, minus)) / (2 * Self.epsilon)
+                #expect(
+                    Self.agree(gradients.rows[id]![c], numeric), "row \(id)[\(c)]: analytic \(gradients.rows[id]![c]) numeric \(numeric)")
+                checked += 1
+            }
+        }
+        #expect(checked > 80)
+    }
+
     @Test func itemRowsMatchFiniteDifferences() {
         let model = TrainingModel(config: Self.file.config, weights: Self.file.dense)
         let table = Self.table

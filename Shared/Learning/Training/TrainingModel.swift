@@ -65,6 +65,8 @@ public struct TrainingModel {
         var afterAttention: Matrix
         var norm2: Matrix, norm2Cache: Layers.LayerNormCache
         var hiddenPre: Matrix, hidden: Matrix
+        /// Dropout on the attention and FFN outputs before they join the residual stream.
+        var attentionMask: Matrix?, ffnMask: Matrix?
     }
 
     struct LayerCache {
@@ -75,7 +77,7 @@ public struct TrainingModel {
 
     /// Runs one block over `x`; with `keyValues` nil the tokens attend causally to their own keys
     /// and values (history), otherwise to the given ones (candidates).
-    func block(_ layer: Int, _ x: Matrix, keyValues: (keys: Matrix, values: Matrix)?) -> (
+    func block(_ layer: Int, _ x: Matrix, keyValues: (keys: Matrix, values: Matrix)?, masks: DropoutMasks? = nil) -> (
         output: Matrix, cache: BlockCache, keys: Matrix, values: Matrix
     ) {
         let p = "layers.\(layer)."
@@ -86,20 +88,28 @@ public struct TrainingModel {
         let kvRows = keys.rows
         let (attention, attentionCache) = Layers.attention(
             q: query, k: keys, v: values, heads: config.heads, visibility: keyValues == nil ? .causal : .all(kvRows))
-        let afterAttention = x + Layers.linear(attention, w(p + "attn.output.weight"), v(p + "attn.output.bias"))
+        let attentionMask = masks?.next(rows: x.rows, cols: x.cols)
+        let afterAttention = x + Layers.linear(attention, w(p + "attn.output.weight"), v(p + "attn.output.bias")).masked(attentionMask)
         let (norm2, norm2Cache) = Layers.layerNorm(afterAttention, weight: v(p + "norm2.weight"), bias: v(p + "norm2.bias"))
         let hiddenPre = Layers.linear(norm2, w(p + "ffn.fc1.weight"), v(p + "ffn.fc1.bias"))
         let hidden = Layers.relu(hiddenPre)
-        let output = afterAttention + Layers.linear(hidden, w(p + "ffn.fc2.weight"), v(p + "ffn.fc2.bias"))
+        let ffnMask = masks?.next(rows: x.rows, cols: x.cols)
+        let output = afterAttention + Layers.linear(hidden, w(p + "ffn.fc2.weight"), v(p + "ffn.fc2.bias")).masked(ffnMask)
         let cache = BlockCache(
             input: x, norm1: norm1, norm1Cache: norm1Cache, query: query, attention: attention, attentionCache: attentionCache,
-            afterAttention: afterAttention, norm2: norm2, norm2Cache: norm2Cache, hiddenPre: hiddenPre, hidden: hidden)
+            afterAttention: afterAttention, norm2: norm2, norm2Cache: norm2Cache, hiddenPre: hiddenPre, hidden: hidden,
+            attentionMask: attentionMask, ffnMask: ffnMask)
         return (output, cache, keys, values)
     }
 
     /// Loss and gradients of one sample; `row` gives an item's embedding row (pulled from the
-    /// embedding-server during training).
-    public func step(_ sample: TrainingSample, loss lossKind: TrainingLoss = .binaryCrossEntropy, row: (Int64) -> [Float]) -> (
+    /// embedding-server during training). With `dropout`, its seed fixes the masks, so the step
+    /// stays a deterministic function of the weights (what gradient checks need); serving has no
+    /// dropout, which is the identity at inference.
+    public func step(
+        _ sample: TrainingSample, loss lossKind: TrainingLoss = .binaryCrossEntropy, dropout: Dropout? = nil,
+        row: (Int64) -> [Float]
+    ) -> (
         loss: Float, logits: [Float], gradients: Gradients
     ) {
         let d = config.dim
@@ -109,14 +119,18 @@ public struct TrainingModel {
         let historyRows = Matrix(rows: n, cols: d, data: sample.history.flatMap(row))
         let candidateRows = Matrix(rows: m, cols: d, data: sample.candidates.flatMap(row))
         let positions = w("position_embedding")
+        let masks = DropoutMasks(dropout)
         var x = historyRows
         for i in 0..<n { for c in 0..<d { x[i, c] += positions[n - 1 - i, c] } }
-        var candidates = candidateRows.addingRowVector(v("candidate_token"))
+        let historyMask = masks?.next(rows: n, cols: d)
+        x = x.masked(historyMask)
+        let candidateMask = masks?.next(rows: m, cols: d)
+        var candidates = candidateRows.addingRowVector(v("candidate_token")).masked(candidateMask)
 
         var caches: [LayerCache] = []
         for layer in 0..<config.layers {
-            let history = block(layer, x, keyValues: nil)
-            let scored = block(layer, candidates, keyValues: (history.keys, history.values))
+            let history = block(layer, x, keyValues: nil, masks: masks)
+            let scored = block(layer, candidates, keyValues: (history.keys, history.values), masks: masks)
             caches.append(LayerCache(history: history.cache, keys: history.keys, values: history.values, candidates: scored.cache))
             x = history.output
             candidates = scored.output
@@ -178,7 +192,9 @@ public struct TrainingModel {
             dx = historyBack.input
         }
 
-        // Embeddings: positions, the candidate token, and the sparse item rows.
+        // Embeddings (through their dropout masks): positions, the candidate token, the item rows.
+        dx = dx.masked(historyMask)
+        dCandidates = dCandidates.masked(candidateMask)
         var dPositions = [Float](repeating: 0, count: config.maxHistory * d)
         for i in 0..<n { for c in 0..<d { dPositions[(n - 1 - i) * d + c] += dx[i, c] } }
         grads.add("position_embedding", dPositions)
@@ -196,7 +212,7 @@ public struct TrainingModel {
         grads: inout Gradients, extraKeyGradient: Matrix? = nil, extraValueGradient: Matrix? = nil
     ) -> (input: Matrix, keys: Matrix, values: Matrix) {
         let p = "layers.\(layer)."
-        let fc2 = Layers.linearBackward(dOutput, input: cache.hidden, weight: w(p + "ffn.fc2.weight"))
+        let fc2 = Layers.linearBackward(dOutput.masked(cache.ffnMask), input: cache.hidden, weight: w(p + "ffn.fc2.weight"))
         grads.add(p + "ffn.fc2.weight", fc2.weight.data)
         grads.add(p + "ffn.fc2.bias", fc2.bias)
         let fc1 = Layers.linearBackward(
@@ -208,7 +224,8 @@ public struct TrainingModel {
         grads.add(p + "norm2.bias", norm2.bias)
         let dAfterAttention = dOutput + norm2.input
 
-        let out = Layers.linearBackward(dAfterAttention, input: cache.attention, weight: w(p + "attn.output.weight"))
+        let out = Layers.linearBackward(
+            dAfterAttention.masked(cache.attentionMask), input: cache.attention, weight: w(p + "attn.output.weight"))
         grads.add(p + "attn.output.weight", out.weight.data)
         grads.add(p + "attn.output.bias", out.bias)
         let attention = Layers.attentionBackward(

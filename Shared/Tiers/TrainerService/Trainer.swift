@@ -21,6 +21,9 @@ public final class Trainer {
     var slipstream: SlipstreamRows?
     /// This epoch's dense learning rate.
     var learningRate: Float
+    /// Seeds of the samples' dropout masks: a stream of its own, so dropout on or off leaves the
+    /// sampling order alone.
+    var dropoutSeeds: SeededRandom
     let denseLayout: DenseLayout
 
     public init(configuration: TrainerConfiguration) throws {
@@ -37,6 +40,7 @@ public final class Trainer {
         pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints, curve: configuration.curve)
         slipstream = configuration.slipstream.map(SlipstreamRows.init)
         learningRate = configuration.learningRate
+        dropoutSeeds = SeededRandom(seed: configuration.seed &* 104_729 &+ UInt64(configuration.worker))
         denseLayout = DenseLayout(initial.config)
         // Start from the shared dense weights (another trainer may have moved them already).
         let shared = try pushes.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: true)).get()
@@ -125,7 +129,8 @@ public final class Trainer {
         var sparse: [Int64: [Float]] = [:]
         var loss: Float = 0
         for sample in kept {
-            let step = model.step(sample, loss: configuration.loss, row: { table[$0]! })
+            let dropout = configuration.dropout > 0 ? Dropout(rate: configuration.dropout, seed: dropoutSeeds.next()) : nil
+            let step = model.step(sample, loss: configuration.loss, dropout: dropout, row: { table[$0]! })
             loss += step.loss
             step.gradients.addDense(into: &dense, scale: scale, layout: denseLayout)
             for (id, row) in step.gradients.rows where !(slipstream?.isFrozen(id) ?? false) {

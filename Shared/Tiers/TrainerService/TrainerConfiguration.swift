@@ -20,6 +20,8 @@ public struct TrainerConfiguration: Sendable {
     public var learningRate: Float = 0.001
     /// The dense learning rate is multiplied by this after every epoch (1: constant).
     public var learningRateDecay: Float = 1
+    /// Dropout rate on embeddings and on each block's attention and FFN outputs (0: off).
+    public var dropout: Float = 0
     /// Epochs without a better validation NDCG@10 before stopping.
     public var patience = 4
     public var seed: UInt64 = 1
