@@ -53,6 +53,36 @@ import ZeroMQ
 
     static let history = EncodedHistory(modelVersion: "v", itemCount: 2_000, layers: 1, length: 2, dim: 1, keys: [0, 0], values: [0, 0])
 
+    /// Queued work goes to the connection with the least already at replicas, not first come:
+    /// a client with many requests in flight cannot make another wait behind all of them.
+    @Test mutating func queuedJobsGoToTheLeastServedClientFirst() throws {
+        _ = gateway.workerMessage(
+            WorkerProtocol.frames(.ready, [Array("history-encoder".utf8), Array("2".utf8)]), from: encoder, now: at(0))
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array("scorer".utf8), Array("4".utf8)]), from: scorerA, now: at(0))
+        let busy = ClientAddress(identity: [7], delimiter: false)
+        let other = ClientAddress(identity: [8], delimiter: false)
+        func ask(_ user: String, from client: ClientAddress, at ms: Int) -> [(worker: [UInt8], tag: UInt64, payload: [UInt8])] {
+            let frames = [
+                Frame(
+                    RecommendRequest(
+                        header: RequestHeader(requestID: 5, deadline: .after(.seconds(5), from: start.wall)), userID: user,
+                        history: [1, 2], candidates: [3, 4], k: 1
+                    ).encoded())
+            ]
+            return Self.requests(in: gateway.clientMessage(frames, from: client, now: at(ms)))
+        }
+        // The busy client takes both encoder credits and queues a third request; the other client queues one.
+        let first = ask("busy-1", from: busy, at: 1)
+        #expect(first.count == 1 && ask("busy-2", from: busy, at: 2).count == 1)
+        #expect(ask("busy-3", from: busy, at: 3).isEmpty)
+        #expect(ask("other-1", from: other, at: 4).isEmpty)
+        // A credit frees: the other client's encode goes before the busy client's older third one.
+        let encoded = EncodeReply(requestID: 5, result: .success(Self.history)).encoded()
+        let next = Self.requests(in: gateway.workerMessage(workerReply(first[0].tag, encoded), from: encoder, now: at(5)))
+        let encodes = try next.filter { $0.worker == encoder }.map { try $0.payload.withUnsafeBytes { try EncodeRequest(decoding: $0) } }
+        #expect(encodes.map(\.userID) == ["other-1"])
+    }
+
     @Test mutating func noWorkersMeansUnavailableNotSilence() {
         let reply = Self.reply(in: gateway.clientMessage(request(), from: client, now: at(0)))
         #expect(reply?.error?.code == .unavailable)

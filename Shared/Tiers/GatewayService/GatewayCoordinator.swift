@@ -199,23 +199,47 @@ public struct GatewayCoordinator {
     mutating func drainQueues(now: Moment) -> [GatewayAction] {
         var actions: [GatewayAction] = []
         for service in waiting.keys {
-            while let tag = waiting[service]?.first {
+            waiting[service]!.removeAll { tag in
                 guard let job = jobs[tag], requests[job.requestKey] != nil else {
-                    waiting[service]!.removeFirst()
                     jobs[tag] = nil
-                    continue
+                    return true
                 }
+                return false
+            }
+            while let index = nextWaiting(service) {
+                let tag = waiting[service]![index]
+                let job = jobs[tag]!
                 if broker.liveWorkers(service: service) == 0 {
-                    waiting[service]!.removeFirst()
+                    waiting[service]!.remove(at: index)
                     actions += fail(job.requestKey, .unavailable("no live \(service) replica is registered"))
                     continue
                 }
                 guard let worker = broker.assign(tag: tag, service: service, now: now.instant) else { break }
-                waiting[service]!.removeFirst()
+                waiting[service]!.remove(at: index)
                 actions.append(.sendRequest(worker: worker, tag: tag, payload: job.payload))
             }
         }
         return actions
+    }
+
+    /// Which queued job of `service` goes next: the oldest of the client connection with the fewest
+    /// of that service's jobs already at replicas. Plain FIFO would let a client with many requests
+    /// in flight (up to its per-connection limit) make everyone else wait behind all of them.
+    func nextWaiting(_ service: String) -> Int? {
+        guard let queue = waiting[service], !queue.isEmpty else { return nil }
+        let queued = Set(queue)
+        var atReplicas: [ClientAddress: Int] = [:]
+        for (tag, job) in jobs where job.service == service && !queued.contains(tag) {
+            if let client = requests[job.requestKey]?.client { atReplicas[client, default: 0] += 1 }
+        }
+        var best: (index: Int, load: Int)?
+        for (index, tag) in queue.enumerated() {
+            guard let client = jobs[tag].flatMap({ requests[$0.requestKey]?.client }) else { continue }
+            let load = atReplicas[client] ?? 0
+            if best == nil || load < best!.load { best = (index, load) }
+            if load == 0 { break }  // nobody beats an idle client's oldest job
+        }
+        return best?.index
     }
 
     // MARK: Replies
