@@ -97,7 +97,7 @@ public final class EncoderHandler: RequestHandler {
 
     static func invalidIDs(_ history: [Int64], itemCount: Int) -> ServiceError? {
         let negative = Array(Set(history.filter { $0 < 0 })).sorted()
-        if !negative.isEmpty { return ServiceError(.badRequest, "item ids cannot be negative: \(negative.prefix(20))", ids: negative) }
+        if !negative.isEmpty { return .negativeItems(negative) }
         let unknown = Array(Set(history.filter { $0 >= Int64(itemCount) })).sorted()
         return unknown.isEmpty ? nil : .unknownItems(unknown, itemCount: itemCount)
     }

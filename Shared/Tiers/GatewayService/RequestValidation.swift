@@ -20,7 +20,7 @@ enum RequestValidation {
         // Negative ids are malformed, not unknown: BAD_REQUEST, wherever they are in the request.
         let negative = Array(Set((request.history + request.candidates).filter { $0 < 0 })).sorted()
         if !negative.isEmpty {
-            return ServiceError(.badRequest, "item ids cannot be negative: \(negative.prefix(20))", ids: negative)
+            return .negativeItems(negative)
         }
         return nil
     }

@@ -47,6 +47,12 @@ public struct ServiceError: Error, Equatable, Sendable, CustomStringConvertible 
         .init(.modelVersionUnavailable, "model version \(version) is not loaded here (holding: \(held.joined(separator: ", ")))")
     }
 
+    /// Item ids found negative anywhere in a request: malformed, not unknown. Up to 20 are named in
+    /// the message (all are in `ids`); give them distinct and sorted.
+    public static func negativeItems(_ ids: [Int64]) -> ServiceError {
+        .init(.badRequest, "item ids cannot be negative: \(ids.prefix(20))", ids: ids)
+    }
+
     /// Unknown item ids, naming up to 20 of them in the message (all are in `ids`).
     public static func unknownItems(_ ids: [Int64], itemCount: Int) -> ServiceError {
         let shown = ids.prefix(20).map(String.init).joined(separator: ", ")
