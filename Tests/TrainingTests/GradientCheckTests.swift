@@ -149,25 +149,55 @@ import Training
         for (a, b) in zip(logits, serving) { #expect(abs(a - b) <= 1e-4 * max(1, abs(b))) }
     }
 
-    @Test func everyDenseTensorMatchesFiniteDifferences() {
-        let model = TrainingModel(config: Self.file.config, weights: Self.file.dense)
-        let table = Self.table
-        let (_, _, gradients) = model.step(Self.sample, row: row(table))
-        var rng = SeededRandom(seed: 5)
+    /// Checks `perTensor` random entries of every dense tensor's analytic gradient against central
+    /// differences of `loss`; returns how many were checked.
+    func checkDense(
+        _ model: TrainingModel, _ gradients: Gradients, perTensor: Int, seed: UInt64, loss: (TrainingModel) -> Float
+    ) -> Int {
+        var rng = SeededRandom(seed: seed)
         var checked = 0
         for (name, _) in Self.file.dense.named(Self.file.config) {
             let count = model.parameterCount(name)
             let analytic = gradients.dense[name] ?? [Float](repeating: 0, count: count)
-            for _ in 0..<min(6, count) {
+            for _ in 0..<min(perTensor, count) {
                 let index = Int.random(in: 0..<count, using: &rng)
-                let plus = model.perturbed(name, index: index, by: Self.epsilon).step(Self.sample, row: row(table)).loss
-                let minus = model.perturbed(name, index: index, by: -Self.epsilon).step(Self.sample, row: row(table)).loss
-                let numeric = (plus - minus) / (2 * Self.epsilon)
-                #expect(
-                    Self.agree(analytic[index], numeric), "\(name)[\(index)]: analytic \(analytic[index]) numeric \(numeric)")
+                let numeric =
+                    (loss(model.perturbed(name, index: index, by: Self.epsilon))
+                        - loss(model.perturbed(name, index: index, by: -Self.epsilon))) / (2 * Self.epsilon)
+                #expect(Self.agree(analytic[index], numeric), "\(name)[\(index)]: analytic \(analytic[index]) numeric \(numeric)")
                 checked += 1
             }
         }
+        return checked
+    }
+
+    /// Checks columns `columns` of every item row's analytic gradient against central differences
+    /// of `loss` over the row table; returns how many were checked.
+    func checkRows(
+        _ gradients: Gradients, columns: [Int], table: [Int64: [Float]], loss: ([Int64: [Float]]) -> Float
+    ) -> Int {
+        var checked = 0
+        for id in gradients.rows.keys.sorted() {
+            for c in columns {
+                var plus = table
+                plus[id]![c] += Self.epsilon
+                var minus = table
+                minus[id]![c] -= Self.epsilon
+                let numeric = (loss(plus) - loss(minus)) / (2 * Self.epsilon)
+                #expect(
+                    Self.agree(gradients.rows[id]![c], numeric),
+                    "row \(id)[\(c)]: analytic \(gradients.rows[id]![c]) numeric \(numeric)")
+                checked += 1
+            }
+        }
+        return checked
+    }
+
+    @Test func everyDenseTensorMatchesFiniteDifferences() {
+        let model = TrainingModel(config: Self.file.config, weights: Self.file.dense)
+        let table = Self.table
+        let (_, _, gradients) = model.step(Self.sample, row: row(table))
+        let checked = checkDense(model, gradients, perTensor: 6, seed: 5) { $0.step(Self.sample, row: row(table)).loss }
         #expect(checked > 100)
     }
 
@@ -177,38 +207,12 @@ import Training
         let model = TrainingModel(config: Self.file.config, weights: Self.file.dense)
         let table = Self.table
         let dropout = Dropout(rate: 0.3, seed: 17)
-        func loss(_ model: TrainingModel, _ table: [Int64: [Float]]) -> Float {
-            model.step(Self.sample, dropout: dropout, row: row(table)).loss
-        }
         let (lossWith, _, gradients) = model.step(Self.sample, dropout: dropout, row: row(table))
         // The masks change the function: without dropout the loss differs.
         #expect(lossWith != model.step(Self.sample, row: row(table)).loss)
-        var rng = SeededRandom(seed: 6)
-        var checked = 0
-        for (name, _) in Self.file.dense.named(Self.file.config) {
-            let count = model.parameterCount(name)
-            let analytic = gradients.dense[name] ?? [Float](repeating: 0, count: count)
-            for _ in 0..<min(4, count) {
-                let index = Int.random(in: 0..<count, using: &rng)
-                let numeric =
-                    (loss(model.perturbed(name, index: index, by: Self.epsilon), table)
-                        - loss(model.perturbed(name, index: index, by: -Self.epsilon), table)) / (2 * Self.epsilon)
-                #expect(Self.agree(analytic[index], numeric), "\(name)[\(index)]: analytic \(analytic[index]) numeric \(numeric)")
-                checked += 1
-            }
-        }
-        for id in gradients.rows.keys.sorted() {
-            for c in [0, 5] {
-                var plus = table
-                plus[id]![c] += Self.epsilon
-                var minus = table
-                minus[id]![c] -= Self.epsilon
-                let numeric = (loss(model, plus) - loss(model, minus)) / (2 * Self.epsilon)
-                #expect(
-                    Self.agree(gradients.rows[id]![c], numeric), "row \(id)[\(c)]: analytic \(gradients.rows[id]![c]) numeric \(numeric)")
-                checked += 1
-            }
-        }
+        let checked =
+            checkDense(model, gradients, perTensor: 4, seed: 6) { $0.step(Self.sample, dropout: dropout, row: row(table)).loss }
+            + checkRows(gradients, columns: [0, 5], table: table) { model.step(Self.sample, dropout: dropout, row: row($0)).loss }
         #expect(checked > 80)
     }
 
@@ -218,19 +222,6 @@ import Training
         let (_, _, gradients) = model.step(Self.sample, row: row(table))
         // 7 repeats in the history; 3 is in both the history and the candidates.
         #expect(Set(gradients.rows.keys) == [3, 7, 1, 12, 9, 15, 0])
-        for id in gradients.rows.keys.sorted() {
-            for c in 0..<8 {
-                var plus = table
-                plus[id]![c] += Self.epsilon
-                var minus = table
-                minus[id]![c] -= Self.epsilon
-                let numeric =
-                    (model.step(Self.sample, row: row(plus)).loss - model.step(Self.sample, row: row(minus)).loss)
-                    / (2 * Self.epsilon)
-                #expect(
-                    Self.agree(gradients.rows[id]![c], numeric),
-                    "row \(id)[\(c)]: analytic \(gradients.rows[id]![c]) numeric \(numeric)")
-            }
-        }
+        _ = checkRows(gradients, columns: Array(0..<8), table: table) { model.step(Self.sample, row: row($0)).loss }
     }
 }
