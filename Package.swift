@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// C libraries come from Debian packages (see README): libzmq3-dev, libprotobuf-c-dev, libopenblas-dev, zlib1g-dev.
+/// C libraries come from Debian packages (see README): libzmq3-dev, libprotobuf-c-dev, libopenblas-dev, libdnnl-dev, zlib1g-dev, libmicrohttpd-dev.
 ///
 /// `Shared/` is grouped in layers, and dependencies only point down them:
 /// Interop (C shims) < Transport (sockets, messages, broker protocol, clients) and Learning (model
@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Interop: one shim header each.
@@ -34,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Shared/Interop/CDNNL"),
         .systemLibrary(name: "CMalloc", path: "Shared/Interop/CMalloc"),
         .target(name: "CKernels", path: "Shared/Interop/CKernels"),
+        .target(name: "CHTTPServer", path: "Shared/Interop/CHTTPServer", linkerSettings: [.linkedLibrary("microhttpd")]),
 
         // Transport: time, sockets, messages, the broker protocol, clients of the services.
         .target(name: "Clocks", path: "Shared/Transport/Clocks"),
@@ -61,11 +64,19 @@ let package = Package(
             path: "Shared/Learning/Training"),
         .target(name: "Evaluation", dependencies: ["Dataset", "Model", "Ranking"], path: "Shared/Learning/Evaluation"),
 
-        // Runtime: process lifecycle and flags, the replica runtime, caches, durable files.
+        // Runtime: process lifecycle and flags, metrics, the replica runtime, caches, durable files.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "CHTTPServer", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Shared/Runtime/Telemetry"
+        ),
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "ZeroMQ", "Wire", "Clocks", "CMalloc",
+                "ZeroMQ", "Wire", "Clocks", "CMalloc", "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -75,8 +86,8 @@ let package = Package(
         .target(
             name: "ReplicaRuntime",
             dependencies: [
-                "Broker", "ServiceRuntime", "Clients", "ZeroMQ", "Wire", "Clocks",
-                .product(name: "Logging", package: "swift-log"),
+                "Broker", "ServiceRuntime", "Clients", "ZeroMQ", "Wire", "Clocks", "Telemetry",
+                .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Shared/Runtime/ReplicaRuntime"
@@ -88,14 +99,17 @@ let package = Package(
         // Tiers: each service's logic, as a library.
         .target(
             name: "EmbeddingServing",
-            dependencies: ["ZeroMQ", "Wire", "Model", "ServiceRuntime", "Clocks", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ZeroMQ", "Wire", "Model", "ServiceRuntime", "Clocks", "Telemetry", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             path: "Shared/Tiers/EmbeddingServing"
         ),
         .target(
             name: "ParameterServer",
             dependencies: [
-                "EmbeddingServing", "ZeroMQ", "Wire", "Model", "Training", "ServiceRuntime", "Durability", "Clocks",
-                .product(name: "Logging", package: "swift-log"),
+                "EmbeddingServing", "ZeroMQ", "Wire", "Model", "Training", "ServiceRuntime", "Durability", "Clocks", "Telemetry",
+                .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Shared/Tiers/ParameterServer"
         ),
@@ -118,14 +132,17 @@ let package = Package(
         .target(
             name: "GatewayService",
             dependencies: [
-                "Broker", "Wire", "ZeroMQ", "Ranking", "ServiceRuntime", "Caching", "Clocks",
-                .product(name: "Logging", package: "swift-log"),
+                "Broker", "Wire", "ZeroMQ", "Ranking", "ServiceRuntime", "Caching", "Clocks", "Telemetry",
+                .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Shared/Tiers/GatewayService"
         ),
         .target(
             name: "TrainerService",
-            dependencies: ["Training", "Dataset", "Evaluation", "Clients", "Model", "Wire", "ZeroMQ", "Clocks"],
+            dependencies: [
+                "Training", "Dataset", "Evaluation", "Clients", "Model", "Wire", "ZeroMQ", "Clocks", "Telemetry",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             path: "Shared/Tiers/TrainerService"
         ),
 
@@ -162,8 +179,9 @@ let package = Package(
         .executableTarget(
             name: "trainer",
             dependencies: [
-                "TrainerService", "Training", "ServiceRuntime", "Model",
+                "TrainerService", "Training", "ServiceRuntime", "Model", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Services/trainer"
         ),
@@ -196,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "TrainerService", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport",
+                "Training", "TrainerService", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport", "Telemetry",
             ],
             path: "Tests/TrainingTests"),
         .testTarget(

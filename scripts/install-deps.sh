@@ -2,7 +2,7 @@
 # Installs the Debian packages RecServe builds against (Debian 12). Idempotent; needs root or sudo.
 # The Swift 6 toolchain itself is a prerequisite (Debian 12 does not package it): see README.
 set -euo pipefail
-packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libdnnl-dev zlib1g-dev pkg-config python3 python3-venv)
+packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libdnnl-dev zlib1g-dev libmicrohttpd-dev prometheus pkg-config python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

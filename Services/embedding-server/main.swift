@@ -69,6 +69,7 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
                 file.config.version, EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
             )
         }
+        let metrics = try options.startMetrics(logger: logger)
         let first = try load(model)
         let tables = VersionRegistry(version: first.version, value: first.value)
         var lookup = EmbeddingServerConfiguration()
@@ -79,13 +80,15 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         let server = EmbeddingServer(
             handler: EmbeddingRequestHandler(shards: tables, limits: lookup.limits), configuration: lookup, logger: logger,
             attach: try pushBind.map {
-                try ParameterServer.attach(configuration: training(pushBind: $0), lookup: lookup, shards: tables, logger: logger)
-            })
+                try ParameterServer.attach(
+                    configuration: training(pushBind: $0), lookup: lookup, shards: tables, logger: logger, telemetry: metrics.telemetry)
+            }, telemetry: metrics.telemetry)
         let context = ZMQContext()
         let reload = ModelReload.service(
             path: model, interval: .milliseconds(reloadIntervalMs), logger: logger, registry: tables, load: load)
         let loop = BlockingLoopService(name: "embedding-server") { try server.run(context: context, stop: $0) }
         try await ServiceMain.run([loop] + [reload].compactMap { $0 }, logger: logger)
+        metrics.endpoint?.stop()
     }
 
     /// The training side's settings; shard 0 also holds the dense weights the trainers share.

@@ -77,8 +77,10 @@ struct GatewayCommand: AsyncParsableCommand {
                 keyFile: curveKey, allowedClients: curveAllowedClients, domain: "clients")
         }
         configuration.workerCurve = try internalCurve.settings()
-        let server = GatewayServer(configuration: configuration, logger: logger)
+        let metrics = try options.startMetrics(logger: logger)
+        let server = GatewayServer(configuration: configuration, logger: logger, telemetry: metrics.telemetry)
         let context = ZMQContext()
         try await ServiceMain.run([BlockingLoopService(name: "gateway") { try server.run(context: context, stop: $0) }], logger: logger)
+        metrics.endpoint?.stop()
     }
 }

@@ -40,7 +40,7 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
         try await replica.run { context in
             EncoderHandler(
                 models: context.models, embeddings: try context.embeddingClient(), cache: cache, limits: context.limits,
-                cacheRows: cacheRows)
+                cacheRows: cacheRows, metrics: context.metrics())
         }
     }
 }

@@ -31,6 +31,11 @@ struct Up: AsyncParsableCommand {
     var binDir: String?
     @Option(help: "Log level passed to every service.")
     var logLevel = SuitePlan(model: "").logLevel
+    @Option(
+        help:
+            "Serve Prometheus metrics from every service on --host, from this port upwards (embedding shards, gateway, encoders, scorers, in that order; off when unset)."
+    )
+    var metricsPort: Int?
     @Option(help: "Require CURVE on the gateway's client endpoint with this key file (NAME.key from `recctl keys`).")
     var curveKey: String?
     @Option(help: "File of client public keys the gateway lets in; needed with --curve-key.")
@@ -64,6 +69,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         var plan = SuitePlan(model: model, host: host, port: port, shards: shards)
         (plan.scorers, plan.encoders, plan.logLevel) = (scorers, encoders, logLevel)
+        if let metricsPort { plan.metricsBinds = (0..<plan.processCount).map { "\(host):\(metricsPort + $0)" } }
         let probeCurve = try curveProbe(plan: &plan)
         let suite = LocalSuite(
             plan: plan, probeCurve: probeCurve,
@@ -99,6 +105,9 @@ struct LocalSuite: Service {
             print("embedding-server shard \(index)/\(plan.embeddingShards.count): \(endpoint)")
         }
         print("history-encoder  x\(plan.encoders)   scorer x\(plan.scorers)   (connected out to \(plan.gatewayWorkers))")
+        for (process, bind) in zip(plan.processes, plan.metricsBinds) {
+            print("metrics          \(process.name): http://\(bind)/metrics")
+        }
         let started = Date()
         if await Readiness.wait(gateway: plan.gatewayClients, curve: probeCurve, seconds: 60) {
             print(

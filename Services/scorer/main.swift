@@ -31,7 +31,9 @@ struct ScorerCommand: AsyncParsableCommand {
         let cacheRows = self.cacheRows
         replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
         try await replica.run { context in
-            ScorerHandler(models: context.models, embeddings: try context.embeddingClient(), limits: context.limits, cacheRows: cacheRows)
+            ScorerHandler(
+                models: context.models, embeddings: try context.embeddingClient(), limits: context.limits, cacheRows: cacheRows,
+                metrics: context.metrics())
         }
     }
 }

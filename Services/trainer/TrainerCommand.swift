@@ -66,6 +66,7 @@ struct TrainerCommand: ParsableCommand {
     @Flag(help: "Progress as one JSON object per line (epochs, then a summary), for scripts.")
     var json = false
     @OptionGroup var curve: InternalCurveClientOptions
+    @OptionGroup var metrics: MetricsOptions
 
     func validate() throws {
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
@@ -103,7 +104,10 @@ struct TrainerCommand: ParsableCommand {
             configuration.slipstream = settings
         }
         let trainer = try Trainer(configuration: configuration)
-        let progress = TrainerProgress(json: json, dim: trainer.config.dim, output: output, worker: worker)
+        let served = try metrics.start(logger: nil)
+        defer { served.endpoint?.stop() }
+        let progress = TrainerProgress(
+            json: json, dim: trainer.config.dim, output: output, worker: worker, metrics: TrainerMetrics(telemetry: served.telemetry))
         progress.started(config: "\(trainer.config)", workers: workers, slipstream: slipstream)
         let started = Date()
         let reports = try trainer.run { progress.epoch($0) }

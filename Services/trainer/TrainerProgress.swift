@@ -9,6 +9,7 @@ struct TrainerProgress {
     let dim: Int
     let output: String
     let worker: Int
+    let metrics: TrainerMetrics
 
     func started(config: String, workers: Int, slipstream: Bool) {
         if json {
@@ -20,6 +21,7 @@ struct TrainerProgress {
     }
 
     func epoch(_ r: EpochReport) {
+        metrics.record(r)
         if json { return emit(["event": "epoch", "report": r]) }
         let validation = r.validationNDCG.map { String(format: "  valid NDCG@10 %.4f HR@10 %.4f", $0, r.validationHR ?? 0) } ?? ""
         print(

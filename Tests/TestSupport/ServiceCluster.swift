@@ -19,7 +19,7 @@ public final class ServiceCluster {
     /// `replicaArguments` go to the encoder and scorers, `embeddingArguments` to the embedding-server.
     public convenience init(
         model: ModelFile, scorers: Int, gatewayArguments: [String] = [], replicaArguments: [String] = [],
-        encoderArguments: [String] = [], embeddingArguments: [String] = []
+        encoderArguments: [String] = [], embeddingArguments: [String] = [], metricsBinds: [String] = []
     ) throws {
         try self.init(model: model)
         var plan = SuitePlan(model: modelPath)
@@ -27,6 +27,7 @@ public final class ServiceCluster {
         (plan.scorers, plan.logLevel) = (scorers, "warning")
         (plan.gatewayArguments, plan.replicaArguments) = (gatewayArguments, replicaArguments)
         (plan.encoderArguments, plan.embeddingArguments) = (encoderArguments, embeddingArguments)
+        plan.metricsBinds = metricsBinds
         try supervisor.start(plan)
     }
 

@@ -37,7 +37,7 @@ import ZeroMQ
     }
 
     static func reply(in actions: [GatewayAction]) -> RecommendReply? {
-        for case .replyToClient(_, let bytes) in actions {
+        for case .replyToClient(_, let bytes, _) in actions {
             return try? bytes.withUnsafeBytes { try RecommendReply(decoding: $0) }
         }
         return nil

@@ -2,6 +2,7 @@ import Clients
 import Clocks
 import Logging
 import ServiceRuntime
+import Telemetry
 import ZeroMQ
 
 /// A replica process (history-encoder, scorer): its model versions, its broker connection, its
@@ -23,6 +24,7 @@ public struct Replica<Value: Sendable>: Sendable {
     /// The model versions held (current and previous during a swap); reloaded from `options.model`.
     public let models: VersionRegistry<Value>
     let load: ModelReload.Loader<Value>
+    let serviceOptions: ServiceOptions
 
     /// Loads the model (errors name the file), reads key files and sets up logging; nothing is
     /// started yet.
@@ -32,6 +34,7 @@ public struct Replica<Value: Sendable>: Sendable {
         ServiceMain.bootstrapLogging(level: options.service.logLevel)
         self.service = service
         self.load = load
+        serviceOptions = options.service
         modelPath = options.model
         reloadInterval = .milliseconds(options.reloadIntervalMs)
         worker = try options.workerConfiguration(service: service)
@@ -47,26 +50,33 @@ public struct Replica<Value: Sendable>: Sendable {
     /// Registers with the gateway and serves until SIGTERM or SIGINT. `makeHandler` runs once on
     /// each compute thread, so each handler owns its sockets and scratch memory.
     public func run(makeHandler: @escaping @Sendable (ReplicaContext<Value>) throws -> any RequestHandler) async throws {
+        let metrics = try serviceOptions.startMetrics(logger: logger)
         let reload = ModelReload.service(path: modelPath, interval: reloadInterval, logger: logger, registry: models, load: load)
         let context = ReplicaContext(
-            models: models, limits: limits, logger: logger, zmq: ZMQContext(), embeddingEndpoints: embeddingEndpoints,
-            embeddingCurve: embeddingCurve)
-        let runtime = WorkerRuntime(configuration: worker, context: context.zmq, logger: logger) {
+            service: service, models: models, limits: limits, logger: logger, telemetry: metrics.telemetry, zmq: ZMQContext(),
+            embeddingEndpoints: embeddingEndpoints, embeddingCurve: embeddingCurve)
+        let runtime = WorkerRuntime(configuration: worker, context: context.zmq, logger: logger, telemetry: metrics.telemetry) {
             try makeHandler(context)
         }
         let worker = BlockingLoopService(name: service) { try runtime.run(stop: $0) }
         try await ServiceMain.run([worker] + [reload].compactMap { $0 }, logger: logger)
+        metrics.endpoint?.stop()
     }
 }
 
 /// What a replica's handlers are built from.
 public struct ReplicaContext<Value: Sendable>: Sendable {
+    public let service: String
     public let models: VersionRegistry<Value>
     public let limits: Limits
     public let logger: Logger
+    public let telemetry: Telemetry
     let zmq: ZMQContext
     let embeddingEndpoints: [String]
     let embeddingCurve: CurveClientSettings?
+
+    /// Metrics for the calling compute thread (off when the process serves none).
+    public func metrics() -> ReplicaMetrics { ReplicaMetrics(telemetry: telemetry, service: service) }
 
     /// A lookup client for the calling compute thread (its sockets stay on that thread).
     public func embeddingClient() throws -> EmbeddingClient {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceRuntime
 import Synchronization
+import Telemetry
 import ZeroMQ
 
 /// Runs a replica: one I/O thread that talks to the broker, and compute threads that run handlers.
@@ -15,15 +16,17 @@ public final class WorkerRuntime: Sendable {
     let configuration: WorkerConfiguration
     let context: ZMQContext
     let logger: Logger
+    let telemetry: Telemetry
     let makeHandler: @Sendable () throws -> any RequestHandler
 
     public init(
-        configuration: WorkerConfiguration, context: ZMQContext, logger: Logger,
+        configuration: WorkerConfiguration, context: ZMQContext, logger: Logger, telemetry: Telemetry = .off,
         makeHandler: @escaping @Sendable () throws -> any RequestHandler
     ) {
         self.configuration = configuration
         self.context = context
         self.logger = logger
+        self.telemetry = telemetry
         self.makeHandler = makeHandler
     }
 
@@ -41,6 +44,11 @@ public final class WorkerRuntime: Sendable {
             queued += deliveries
         }
         take(try connection.start(now: .now))
+        let labels = [("service", configuration.service)]
+        let busy = telemetry.gauge(
+            "recserve_replica_busy_threads", help: "Compute threads working on a request.", labels: labels)
+        let waiting = telemetry.gauge(
+            "recserve_replica_queued_jobs", help: "Jobs received from the broker and waiting for a compute thread.", labels: labels)
 
         while !stop.isStopped {
             let sockets = (connection.socket.map { [$0] } ?? []) + pipes
@@ -60,6 +68,8 @@ public final class WorkerRuntime: Sendable {
                 let job = queued.removeFirst()
                 try pipes[index].send([Frame(WorkerProtocol.tagBytes(job.tag)), job.payload])
             }
+            busy.set(pipes.count - idle.count)
+            waiting.set(queued.count)
             if let failure = compute.failures.first {
                 throw WorkerRuntimeError(description: "a compute thread failed: \(failure)")
             }

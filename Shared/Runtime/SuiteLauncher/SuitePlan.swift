@@ -30,6 +30,8 @@ public struct SuitePlan: Sendable {
     public var replicaArguments: [String] = []
     public var encoderArguments: [String] = []
     public var embeddingArguments: [String] = []
+    /// `--metrics-bind` of each process, in `processes` order (empty: metrics off).
+    public var metricsBinds: [String] = []
 
     public init(model: String) { self.model = model }
 
@@ -40,6 +42,9 @@ public struct SuitePlan: Sendable {
         gatewayWorkers = DefaultEndpoints.gatewayWorkers(host: host, port: port)
         embeddingShards = (0..<shards).map { DefaultEndpoints.embedding(shard: $0, host: host, port: port) }
     }
+
+    /// How many processes the plan starts.
+    public var processCount: Int { embeddingShards.count + 1 + encoders + scorers }
 
     public var processes: [Process] {
         let log = ["--log-level", logLevel]
@@ -64,6 +69,7 @@ public struct SuitePlan: Sendable {
         for index in 0..<scorers {
             processes.append(Process(executable: "scorer", name: "scorer-\(index)", arguments: replica + replicaArguments + log))
         }
+        for (index, bind) in zip(processes.indices, metricsBinds) { processes[index].arguments += ["--metrics-bind", bind] }
         return processes
     }
 }

@@ -21,7 +21,10 @@ public struct EmbeddingRequestHandler: Sendable {
         self.init(shards: VersionRegistry(version: shard.modelVersion, value: shard), limits: limits)
     }
 
-    public func handle(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    public func handle(_ bytes: UnsafeRawBufferPointer) -> [UInt8] { answer(bytes).reply }
+
+    /// The reply, and what the metrics record of it: the outcome code and the rows returned.
+    public func answer(_ bytes: UnsafeRawBufferPointer) -> (reply: [UInt8], code: String, rows: Int) {
         let request: LookupRequest
         switch RequestPreamble.open(bytes, as: LookupRequest.self, limits: limits, stage: "the lookup was served") {
         case .failure(let rejection): return failure(rejection.requestID, rejection.error)
@@ -34,13 +37,15 @@ public struct EmbeddingRequestHandler: Sendable {
         guard let shard = shards.entry(version)?.value else {
             return failure(request.header.requestID, .versionUnavailable(version, held: shards.versions))
         }
-        let result = shard.lookup(request.ids).map {
-            EmbeddingRows(modelVersion: shard.modelVersion, dim: shard.dim, rows: $0)
+        switch shard.lookup(request.ids) {
+        case .failure(let error): return failure(request.header.requestID, error)
+        case .success(let rows):
+            let found = EmbeddingRows(modelVersion: shard.modelVersion, dim: shard.dim, rows: rows)
+            return (LookupReply(requestID: request.header.requestID, result: .success(found)).encoded(), "OK", request.ids.count)
         }
-        return LookupReply(requestID: request.header.requestID, result: result).encoded()
     }
 
-    private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {
-        LookupReply(requestID: requestID, result: .failure(error)).encoded()
+    private func failure(_ requestID: UInt64, _ error: ServiceError) -> (reply: [UInt8], code: String, rows: Int) {
+        (LookupReply(requestID: requestID, result: .failure(error)).encoded(), error.code.name, 0)
     }
 }

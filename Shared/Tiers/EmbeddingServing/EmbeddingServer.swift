@@ -1,6 +1,7 @@
 import Clocks
 import Logging
 import ServiceRuntime
+import Telemetry
 import Wire
 import ZeroMQ
 
@@ -29,12 +30,17 @@ public final class EmbeddingServer: Sendable {
     let configuration: EmbeddingServerConfiguration
     let logger: Logger
     let attach: Attach?
+    let telemetry: Telemetry
 
-    public init(handler: EmbeddingRequestHandler, configuration: EmbeddingServerConfiguration, logger: Logger, attach: Attach? = nil) {
+    public init(
+        handler: EmbeddingRequestHandler, configuration: EmbeddingServerConfiguration, logger: Logger, attach: Attach? = nil,
+        telemetry: Telemetry = .off
+    ) {
         self.handler = handler
         self.configuration = configuration
         self.logger = logger
         self.attach = attach
+        self.telemetry = telemetry
     }
 
     public func run(context: ZMQContext, stop: StopFlag) throws {
@@ -50,6 +56,7 @@ public final class EmbeddingServer: Sendable {
                 "curve": "\(configuration.curve.map { "\($0.allowedClients.count) allowed keys" } ?? "off")",
             ])
         let attached = try attach?(context)
+        let metrics = EmbeddingMetrics(telemetry: telemetry)
         var poller = Poller([socket] + (attached.map { [$0.socket] } ?? []) + (zap.map { [$0.socket] } ?? []))
         let idle: Duration = .milliseconds(100)
         while !stop.isStopped {
@@ -57,7 +64,7 @@ public final class EmbeddingServer: Sendable {
             let ready = try poller.poll(timeoutMilliseconds: Int(timeout.milliseconds))
             if ready[0] {
                 while let frames = try socket.receiveMessage(dontWait: true) {
-                    serve(frames, on: socket)
+                    serve(frames, on: socket, metrics: metrics)
                 }
             }
             if let attached {
@@ -74,17 +81,21 @@ public final class EmbeddingServer: Sendable {
         logger.info("embedding-server stopped")
     }
 
-    private func serve(_ frames: [Frame], on socket: Socket) {
+    private func serve(_ frames: [Frame], on socket: Socket, metrics: EmbeddingMetrics) {
         guard let envelope = RouterEnvelope(frames) else { return }
+        let started = Instant.now
         let reply: [UInt8]
         if envelope.body.count != 1 {
+            metrics.lookup(code: ServiceError.Code.badRequest.name, rows: 0, duration: .zero)
             // Lookup and push replies share field 1 (request id) and 2 (error), so either client reads this.
             reply = LookupReply(
                 requestID: 0,
                 result: .failure(.badRequest("expected 1 body frame (one request message), got \(envelope.body.count)"))
             ).encoded()
         } else {
-            reply = envelope.body[0].withUnsafeBytes { handler.handle($0) }
+            let answer = envelope.body[0].withUnsafeBytes { handler.answer($0) }
+            reply = answer.reply
+            metrics.lookup(code: answer.code, rows: answer.rows, duration: started.elapsed)
         }
         do {
             try socket.send(envelope.reply([reply]), dontWait: true)

@@ -17,6 +17,7 @@ public final class EncoderHandler: RequestHandler {
     let limits: Limits
     private let rowCaches: RowCaches
     private let workspace = Workspace()
+    private let metrics: ReplicaMetrics
     /// Requests dropped unstarted because their deadline had passed.
     public private(set) var droppedExpired = 0
 
@@ -30,8 +31,10 @@ public final class EncoderHandler: RequestHandler {
 
     /// `cacheRows` 0 keeps one row (every lookup goes to the embedding-server).
     public init(
-        models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits, cacheRows: Int
+        models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, cache: EncodingCache, limits: Limits, cacheRows: Int,
+        metrics: ReplicaMetrics = .off(service: "history-encoder")
     ) {
+        self.metrics = metrics
         self.models = models
         self.embeddings = embeddings
         self.cache = cache
@@ -62,7 +65,9 @@ public final class EncoderHandler: RequestHandler {
             result = encode(request, with: other.value, started: started)
         }
         switch result {
-        case .success(let reply): return reply.encoded()
+        case .success(let reply):
+            if case .success(let encoded) = reply.result { metrics.succeeded(version: encoded.modelVersion, duration: started.elapsed) }
+            return reply.encoded()
         case .failure(let error): return failure(id, error)
         }
     }
@@ -75,7 +80,9 @@ public final class EncoderHandler: RequestHandler {
         if let problem = Self.invalidIDs(request.history, itemCount: config.itemCount) { return .failure(problem) }
         let recent = Array(request.history.suffix(config.maxHistory))
         let key = EncodingCache.Key(userID: request.userID, modelVersion: config.version, history: recent)
-        if let cached = cache.get(key) {
+        let cached = cache.get(key)
+        metrics.cache("encodings", hits: cached == nil ? 0 : 1, misses: cached == nil ? 1 : 0)
+        if let cached {
             return .success(
                 EncodeReply(requestID: id, result: .success(cached), cacheHit: true, computeMicros: started.elapsed.wireMicros))
         }
@@ -84,7 +91,10 @@ public final class EncoderHandler: RequestHandler {
         let gathered = rows.withUnsafeMutableBufferPointer {
             rowCache.gather(recent[...], into: $0.baseAddress!, embeddings: embeddings, deadline: request.header.deadline)
         }
-        if case .failure(let error) = gathered { return .failure(error) }
+        switch gathered {
+        case .failure(let error): return .failure(error)
+        case .success(let misses): metrics.cache("rows", hits: recent.count - misses, misses: misses)
+        }
         let kv = rows.withUnsafeBufferPointer {
             model.encodeHistory(itemRows: $0.baseAddress!, length: recent.count, workspace: workspace)
         }
@@ -103,6 +113,7 @@ public final class EncoderHandler: RequestHandler {
     }
 
     private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {
-        EncodeReply(requestID: requestID, result: .failure(error)).encoded()
+        metrics.failed(error.code)
+        return EncodeReply(requestID: requestID, result: .failure(error)).encoded()
     }
 }

@@ -99,12 +99,14 @@ extension GatewayCoordinator {
             pending.timings + [
                 TierTiming(tier: "score", micros: (now.instant - pending.scoringStarted).wireMicros),
                 TierTiming(tier: "scorer_compute", micros: pending.slowestScorerMicros),
+                TierTiming(tier: "gateway_queue", micros: pending.longestQueueWait.wireMicros),
                 TierTiming(tier: "gateway_total", micros: (now.instant - pending.started).wireMicros),
             ]
         let reply = RecommendReply(
             requestID: pending.request.header.requestID, ranked: ranked,
             modelVersion: pending.modelVersion, timings: timings, scorerSlices: UInt32(pending.slices),
             historyCacheHit: pending.historyCacheHit)
-        return .replyToClient(pending.client, reply.encoded())
+        return .replyToClient(
+            pending.client, reply.encoded(), RequestOutcome(code: "OK", modelVersion: pending.modelVersion, timings: timings))
     }
 }

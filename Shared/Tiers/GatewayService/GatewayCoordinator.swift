@@ -32,6 +32,8 @@ public struct GatewayCoordinator {
 
     public var pendingRequests: Int { requests.count }
     public func liveWorkers(service: String) -> Int { broker.liveWorkers(service: service) }
+    public func freeCredits(service: String) -> Int { broker.freeCredits(service: service) }
+    public func queuedJobs(service: String) -> Int { waiting[service]?.count ?? 0 }
 
     // MARK: Client side
 
@@ -191,6 +193,7 @@ public struct GatewayCoordinator {
             let error = ServiceError(.overloaded, "\(queued) jobs are waiting for replicas; retry with backoff")
             return [overloaded(pending.request, pending.client, error)]
         }
+        jobs[tag]!.queuedAt = now.instant
         waiting[job.service, default: []].append(tag)
         return []
     }
@@ -216,6 +219,9 @@ public struct GatewayCoordinator {
                 }
                 guard let worker = broker.assign(tag: tag, service: service, now: now.instant) else { break }
                 waiting[service]!.remove(at: index)
+                if let queuedAt = job.queuedAt, requests[job.requestKey] != nil {
+                    requests[job.requestKey]!.longestQueueWait = max(requests[job.requestKey]!.longestQueueWait, now.instant - queuedAt)
+                }
                 actions.append(.sendRequest(worker: worker, tag: tag, payload: job.payload))
             }
         }
@@ -248,13 +254,13 @@ public struct GatewayCoordinator {
     mutating func overloaded(_ request: RecommendRequest, _ client: ClientAddress, _ error: ServiceError) -> GatewayAction {
         if let reply = degradedAnswers?.reply(for: request) {
             logger.debug("over capacity; answered with the last good answer", metadata: ["request-id": "\(reply.requestID)"])
-            return .replyToClient(client, reply.encoded())
+            return .replyToClient(client, reply.encoded(), RequestOutcome(code: "DEGRADED", modelVersion: reply.modelVersion))
         }
         return reject(client, request.header.requestID, error)
     }
 
     func reject(_ client: ClientAddress, _ requestID: UInt64, _ error: ServiceError) -> GatewayAction {
-        .replyToClient(client, RecommendReply(requestID: requestID, error: error).encoded())
+        .replyToClient(client, RecommendReply(requestID: requestID, error: error).encoded(), RequestOutcome(code: error.code.name))
     }
 
     /// Drops a request and its open jobs (their replies will be dropped when they come).

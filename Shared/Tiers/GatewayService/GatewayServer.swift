@@ -2,6 +2,7 @@ import Broker
 import Clocks
 import Logging
 import ServiceRuntime
+import Telemetry
 import Wire
 import ZeroMQ
 
@@ -10,10 +11,12 @@ import ZeroMQ
 public final class GatewayServer: Sendable {
     let configuration: GatewayConfiguration
     let logger: Logger
+    let telemetry: Telemetry
 
-    public init(configuration: GatewayConfiguration, logger: Logger) {
+    public init(configuration: GatewayConfiguration, logger: Logger, telemetry: Telemetry = .off) {
         self.configuration = configuration
         self.logger = logger
+        self.telemetry = telemetry
     }
 
     public func run(context: ZMQContext, stop: StopFlag) throws {
@@ -34,6 +37,8 @@ public final class GatewayServer: Sendable {
             metadata: ["clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)"])
 
         var coordinator = GatewayCoordinator(configuration: configuration, logger: logger)
+        let metrics = GatewayMetrics(telemetry: telemetry)
+        var brokerRecordedAt = Instant.zero
         var poller = Poller([clients, workers] + (zap.map { [$0.socket] } ?? []))
         let tickMilliseconds = Int(min(configuration.broker.heartbeat, .milliseconds(10)).milliseconds)
         var replicaCounts: [String: Int] = [:]
@@ -57,8 +62,12 @@ public final class GatewayServer: Sendable {
                 }
             }
             actions += coordinator.tick(now: .now)
-            perform(actions, clients: clients, workers: workers, coordinator: &coordinator)
+            perform(actions, clients: clients, workers: workers, coordinator: &coordinator, metrics: metrics)
             logReplicaChanges(coordinator, &replicaCounts)
+            if Instant.now - brokerRecordedAt >= .milliseconds(200) {
+                metrics.recordBroker(coordinator, services: [configuration.encoderService, configuration.scorerService])
+                brokerRecordedAt = .now
+            }
         }
         logger.info("gateway stopped", metadata: ["abandoned-requests": "\(coordinator.pendingRequests)"])
     }
@@ -75,12 +84,13 @@ public final class GatewayServer: Sendable {
     }
 
     private func perform(
-        _ actions: [GatewayAction], clients: Socket, workers: Socket, coordinator: inout GatewayCoordinator
+        _ actions: [GatewayAction], clients: Socket, workers: Socket, coordinator: inout GatewayCoordinator, metrics: GatewayMetrics
     ) {
         var queue = actions[...]
         while let action = queue.popFirst() {
             switch action {
-            case .replyToClient(let client, let bytes):
+            case .replyToClient(let client, let bytes, let outcome):
+                metrics.record(outcome)
                 let frames = RouterEnvelope.reply(to: client.identity, delimiter: client.delimiter, [bytes])
                 do { try clients.send(frames, dontWait: true) } catch {
                     logger.debug("client went away before its reply", metadata: ["error": "\(error)"])

@@ -22,6 +22,8 @@ struct PendingRequest {
     var partials: [[ScoredItem]] = []
     var modelVersion = ""
     var slices = 0
+    /// The longest any of its jobs waited in the gateway for a free replica.
+    var longestQueueWait: Duration = .zero
 }
 
 /// One unit of work for one replica: an encode, or one scorer slice.
@@ -37,4 +39,6 @@ struct Job {
     /// Kept so the job can be resent if its worker dies.
     let payload: [UInt8]
     var attempts = 0
+    /// When it last joined the queue for a free replica.
+    var queuedAt: Instant?
 }

@@ -2,6 +2,7 @@ import Clocks
 import EmbeddingServing
 import Logging
 import ServiceRuntime
+import Telemetry
 import ZeroMQ
 
 /// Settings of the embedding-server's training side: where trainers push, how pushes are applied
@@ -37,14 +38,17 @@ public enum ParameterServer {
     /// the journal when there is one, then binds.
     public static func attach(
         configuration: ParameterServerConfiguration, lookup: EmbeddingServerConfiguration,
-        shards: VersionRegistry<EmbeddingShard>, logger: Logger
+        shards: VersionRegistry<EmbeddingShard>, logger: Logger, telemetry: Telemetry = .off
     ) -> EmbeddingServer.Attach {
-        { context in try open(context: context, configuration: configuration, lookup: lookup, shards: shards, logger: logger) }
+        { context in
+            try open(
+                context: context, configuration: configuration, lookup: lookup, shards: shards, logger: logger, telemetry: telemetry)
+        }
     }
 
     static func open(
         context: ZMQContext, configuration: ParameterServerConfiguration, lookup: EmbeddingServerConfiguration,
-        shards: VersionRegistry<EmbeddingShard>, logger: Logger
+        shards: VersionRegistry<EmbeddingShard>, logger: Logger, telemetry: Telemetry
     ) throws -> PushEndpoint {
         var journal: PushJournal?
         var restored: RowWiseAdagrad?
@@ -69,7 +73,8 @@ public enum ParameterServer {
             ])
         let handler = PushHandler(
             shards: shards, limits: lookup.limits, learningRate: configuration.learningRate, journal: journal, restored: restored,
-            dense: configuration.sharedDense.map { SharedDenseWeights(version: $0.version, weights: $0.weights) })
+            dense: configuration.sharedDense.map { SharedDenseWeights(version: $0.version, weights: $0.weights) },
+            metrics: PushMetrics(telemetry: telemetry))
         return PushEndpoint(socket: socket, handler: handler, logger: logger, now: .now)
     }
 }

@@ -55,7 +55,9 @@ final class PushEndpoint: AttachedEndpoint {
         }
         if !held.isEmpty && (due || force) {
             do {
+                let started = Instant.now
                 try journal.sync()
+                handler.metrics.walSync.recordNanoseconds(started.elapsed.nanoseconds)
                 send(syncError: nil)
             } catch {
                 logger.error("could not sync the push log; failing the pushes it holds", metadata: ["error": "\(error)"])

@@ -3,6 +3,7 @@ import Durability
 import EmbeddingServing
 import Model
 import ServiceRuntime
+import Telemetry
 import Wire
 
 /// Applies trainers' pushes to the current model version's rows, and journals them when durable.
@@ -16,14 +17,16 @@ final class PushHandler {
     let journal: PushJournal?
     /// Shard 0 only: the dense weights trainers share.
     let dense: SharedDenseWeights?
+    let metrics: PushMetrics
     private var optimizers: [String: RowWiseAdagrad] = [:]
     private var slipstream: (version: String, tracker: SlipstreamTracker)?
 
     /// `restored` is the newest version's optimizer state as recovered from the journal.
     init(
         shards: VersionRegistry<EmbeddingShard>, limits: Limits, learningRate: Float, journal: PushJournal? = nil,
-        restored: RowWiseAdagrad? = nil, dense: SharedDenseWeights? = nil
+        restored: RowWiseAdagrad? = nil, dense: SharedDenseWeights? = nil, metrics: PushMetrics = PushMetrics(telemetry: .off)
     ) {
+        self.metrics = metrics
         self.shards = shards
         self.limits = limits
         self.learningRate = learningRate
@@ -33,14 +36,22 @@ final class PushHandler {
     }
 
     func handle(_ bytes: UnsafeRawBufferPointer) -> PushReply {
+        let (reply, rows) = apply(bytes)
+        metrics.push(reply, rows: rows)
+        if !reply.staleIDs.isEmpty || reply.hotRows > 0 { metrics.staleRows.set(reply.staleIDs.count) }
+        return reply
+    }
+
+    /// The reply, and how many rows the push named.
+    private func apply(_ bytes: UnsafeRawBufferPointer) -> (PushReply, rows: Int) {
         let request: PushRequest
         switch RequestPreamble.open(bytes, as: PushRequest.self, limits: limits, stage: "the push could be applied; nothing was applied") {
-        case .failure(let rejection): return PushReply(requestID: rejection.requestID, result: .failure(rejection.error))
+        case .failure(let rejection): return (PushReply(requestID: rejection.requestID, result: .failure(rejection.error)), 0)
         case .success(let decoded): request = decoded
         }
         let current = shards.newest
         if let problem = problem(with: request, current: current) {
-            return PushReply(requestID: request.header.requestID, result: .failure(problem), modelVersion: current.version)
+            return (PushReply(requestID: request.header.requestID, result: .failure(problem), modelVersion: current.version), 0)
         }
         let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.ownedRows, learningRate: learningRate)
         optimizers = [current.version: optimizer]
@@ -53,7 +64,7 @@ final class PushHandler {
             }
         }
         var reply = PushReply(requestID: request.header.requestID, result: result, modelVersion: current.version)
-        guard case .success = result else { return reply }
+        guard case .success = result else { return (reply, 0) }
         let tracker = tracker(for: current)
         tracker.recordPush(request.ids, shard: current.value)
         if let dense, dense.version == current.version {
@@ -65,7 +76,7 @@ final class PushHandler {
             (reply.staleIDs, reply.hotRows) = tracker.query(
                 threshold: request.staleThreshold, hotFraction: request.hotFraction, shard: current.value)
         }
-        return reply
+        return (reply, request.ids.count)
     }
 
     /// Why nothing of `request` may be applied, if so: every part is checked before any is applied.

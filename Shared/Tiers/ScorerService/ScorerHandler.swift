@@ -19,6 +19,7 @@ public final class ScorerHandler: RequestHandler {
     /// Candidates whose rows are gathered at once; bounds memory for "all items" slices.
     let chunk: Int
     private let workspace = Workspace()
+    private let metrics: ReplicaMetrics
     /// Slices abandoned part-way because their deadline passed (work not wasted on them).
     public private(set) var droppedExpired = 0
 
@@ -28,7 +29,11 @@ public final class ScorerHandler: RequestHandler {
             cacheRows: cacheRows, chunk: chunk)
     }
 
-    public init(models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
+    public init(
+        models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096,
+        metrics: ReplicaMetrics = .off(service: "scorer")
+    ) {
+        self.metrics = metrics
         self.models = models
         self.embeddings = embeddings
         self.limits = limits
@@ -98,6 +103,8 @@ public final class ScorerHandler: RequestHandler {
             }
             start = end
         }
+        metrics.cache("rows", hits: ids.count - misses, misses: misses)
+        metrics.succeeded(version: model.config.version, duration: started.elapsed)
         let top = TopK.select(count: ids.count, k: Int(request.k), id: { ids[$0] }, score: { logits[$0] })
         let slice = ScoredSlice(
             ranked: RankedItems(items: top.map(\.id), scores: top.map(\.score)), modelVersion: model.config.version,
@@ -130,6 +137,7 @@ public final class ScorerHandler: RequestHandler {
     }
 
     private func failure(_ requestID: UInt64, _ error: ServiceError) -> [UInt8] {
-        ScoreReply(requestID: requestID, result: .failure(error)).encoded()
+        metrics.failed(error.code)
+        return ScoreReply(requestID: requestID, result: .failure(error)).encoded()
     }
 }

@@ -12,6 +12,14 @@ public struct EpochReport: Sendable, Encodable {
     public var validationHR: Double?
     public var traffic = TrafficCounters()
 
+    public init(
+        epoch: Int, loss: Float, samples: Int, seconds: Double, trainingSeconds: Double, validationNDCG: Double? = nil,
+        validationHR: Double? = nil, traffic: TrafficCounters = TrafficCounters()
+    ) {
+        (self.epoch, self.loss, self.samples, self.seconds, self.trainingSeconds) = (epoch, loss, samples, seconds, trainingSeconds)
+        (self.validationNDCG, self.validationHR, self.traffic) = (validationNDCG, validationHR, traffic)
+    }
+
     /// Training throughput of this process: examples over the training time (validation excluded).
     public var examplesPerSecond: Double { trainingSeconds > 0 ? Double(samples) / trainingSeconds : 0 }
 }
