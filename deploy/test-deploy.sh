@@ -2,14 +2,17 @@
 # Deploy test: the real compose stack in real containers (podman behind docker-compose 1.29), under
 # load from the host, while scorers are scaled 3 -> 1 -> 4 and one is killed with SIGKILL.
 #
-# Passes when every request got a reply, none failed except past its deadline, and the gateway
-# logged each scorer count. Prints a per-phase table. Tears everything down on exit, also on failure.
+# Passes when every request got a reply, none failed except past its deadline, the gateway logged
+# each scorer count, Prometheus (in the stack) scraped exactly the live scorers after each phase, and
+# the gateway's request counter, read through Prometheus, grew by exactly the requests the load
+# generator sent. Prints a per-phase table. Tears everything down on exit, also on failure.
 # Needs root (podman, debootstrap). Run from anywhere: deploy/test-deploy.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 phase_seconds=${DEPLOY_PHASE_SECONDS:-12}
 port=${RECSERVE_PORT:-15555}
+prometheus_port=${RECSERVE_PROMETHEUS_PORT:-19090}
 project=recserve-deploy-test
 work="$root/run/deploy-test"
 
@@ -62,6 +65,8 @@ for program in embedding-server history-encoder scorer gateway recctl; do
 done
 podman build --quiet --network host -f deploy/Dockerfile.host --build-arg BASE=localhost/debian:bookworm-slim \
   -t localhost/recserve:deploy-test "$work/image" >/dev/null
+podman build --quiet --network host -f deploy/prometheus/Dockerfile --build-arg BASE=localhost/debian:bookworm-slim \
+  -t localhost/recserve-prometheus:deploy-test deploy/prometheus >/dev/null
 
 say "model (seeded random, MovieLens-100K shape) on the models volume"
 mkdir -p "$work/models"
@@ -69,6 +74,7 @@ mkdir -p "$work/models"
 chmod -R a+rX "$work/models"
 
 export RECSERVE_IMAGE=localhost/recserve:deploy-test RECSERVE_MODEL_DIR="$work/models" RECSERVE_PORT=$port
+export RECSERVE_PROMETHEUS_IMAGE=localhost/recserve-prometheus:deploy-test RECSERVE_PROMETHEUS_PORT=$prometheus_port
 compose down --volumes --remove-orphans -t 2 >/dev/null 2>&1 || true
 
 gateway="tcp://127.0.0.1:$port"
@@ -99,6 +105,39 @@ wait_ready() {
   return 1
 }
 
+# An instant query to Prometheus' HTTP API, printed as "labelvalue value" lines (`$2` names the label).
+promql() {
+  python3 - "$prometheus_port" "$1" "${2:-instance}" <<'PY'
+import json, sys, urllib.parse, urllib.request
+port, query, label = sys.argv[1:4]
+url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+for series in json.load(urllib.request.urlopen(url, timeout=5))["data"]["result"]:
+    print(series["metric"].get(label, ""), series["value"][1])
+PY
+}
+# The scorers Prometheus scrapes successfully must be exactly the running scorer containers.
+scraped_scorers() { promql 'up{job="scorer"} == 1' | cut -d' ' -f1 | sed 's/:9464$//' | sort | tr '\n' ' '; }
+live_scorers() {
+  for name in $(scorer_containers); do
+    podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name"
+  done | sort | tr '\n' ' '
+}
+prometheus_matches=()
+check_prometheus_scorers() {
+  local scraped live
+  for _ in $(seq 1 30); do
+    scraped=$(scraped_scorers 2>/dev/null || true)
+    live=$(live_scorers)
+    [ -n "$live" ] && [ "$scraped" = "$live" ] && break
+    sleep 1
+  done
+  prometheus_matches+=("$1"$'\t'"$live"$'\t'"$scraped")
+}
+gateway_requests() {
+  sleep 5  # two scrape intervals, so Prometheus holds the gateway's current count
+  promql 'sum(recserve_gateway_requests_total)' | awk '{ printf "%d", $NF }'
+}
+
 say "up with 3 scorers"
 compose up -d --scale scorer=3
 wait_ready 3
@@ -108,7 +147,7 @@ echo "every container's health check passes; a query is split across 3 scorers"
 results=()
 run_phase() {
   local name=$1 action=${2:-} delay=${3:-3}
-  "$bin/recctl" bench --gateway "$gateway" --items 1682 --seconds "$phase_seconds" --concurrency 2 --warmup 2 \
+  "$bin/recctl" bench --gateway "$gateway" --items 1682 --seconds "$phase_seconds" --concurrency 2 --warmup 0 \
     --candidates 1000 --history-length 200 --json >"$work/phase.json" &
   load=$!
   if [ -n "$action" ]; then sleep "$delay"; eval "$action"; fi
@@ -116,6 +155,7 @@ run_phase() {
   load=""
   local replicas
   replicas=$(scorer_containers | wc -l)
+  check_prometheus_scorers "$name"
   results+=("$(python3 - "$name" "$replicas" "$work/phase.json" <<'PY'
 import json, sys
 name, replicas, path = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -123,10 +163,15 @@ r = json.load(open(path))
 other = {k: v for k, v in r["failures"].items() if k != "DEADLINE_EXCEEDED"}
 late = r["failures"].get("DEADLINE_EXCEEDED", 0)
 sent = r["succeeded"] + r["failed"]
+open(sys.argv[3] + ".sent", "a").write(f"{sent}\n")
 print(f'{name}\t{replicas}\t{sent}\t{r["succeeded"]}\t{r["failed"]}\t{late}\t{r["latency_us"]["p50"]/1000:.1f}\t{r["latency_us"]["p99"]/1000:.1f}\t{json.dumps(other)}')
 PY
 )")
 }
+
+for _ in $(seq 1 30); do [ -n "$(promql 'up{job="gateway"} == 1' 2>/dev/null)" ] && break; sleep 1; done
+requests_before=$(gateway_requests)
+rm -f "$work/phase.json.sent"
 
 say "load phases (${phase_seconds}s each, concurrency 2, W1 request shape)"
 run_phase "3 scorers"
@@ -136,6 +181,9 @@ run_phase "scale to 4" "compose up -d --no-recreate --scale scorer=4 >/dev/null 
 scorers=$(scorer_containers)
 victim=${scorers%%$'\n'*}
 run_phase "SIGKILL one" "podman kill --signal KILL $victim >/dev/null"
+
+requests_after=$(gateway_requests)
+sent_total=$(( $(paste -sd+ "$work/phase.json.sent") ))
 
 say "results"
 table=$(printf 'phase\tscorers at end\tsent\tsucceeded\tfailed\tpast deadline\tp50 ms\tp99 ms\tother failures\n'; printf '%s\n' "${results[@]}")
@@ -161,5 +209,23 @@ for count in 3 1 4; do
     failed=$((failed + 1))
   fi
 done
+echo
+printf 'phase\tlive scorers\tscorers Prometheus scrapes\n%s\n' "$(printf '%s\n' "${prometheus_matches[@]}")" | column -t -s $'\t'
+while IFS=$'\t' read -r name live scraped; do
+  if [ -n "$live" ] && [ "$live" = "$scraped" ]; then
+    checks_passed=$((checks_passed + 1))
+  else
+    echo "FAIL: after '$name' Prometheus scrapes [$scraped], the live scorers are [$live]"
+    failed=$((failed + 1))
+  fi
+done < <(printf '%s\n' "${prometheus_matches[@]}")
+counted=$((requests_after - requests_before))
+echo "load generator sent $sent_total requests; the gateway's recserve_gateway_requests_total (through Prometheus) grew by $counted"
+if [ "$counted" -eq "$sent_total" ]; then
+  checks_passed=$((checks_passed + 1))
+else
+  echo "FAIL: the gateway counted $counted requests, the load generator sent $sent_total"
+  failed=$((failed + 1))
+fi
 echo "deploy: $checks_passed passed, $failed failed"
 [ "$failed" -eq 0 ]
