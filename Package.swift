@@ -172,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayService", "ServiceRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GatewayService", "ServiceRuntime", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/gateway"
         ),
@@ -238,6 +238,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "TestSupport", "Clients", "Wire", "Model", "ZeroMQ", "Broker", "Clocks", "EmbeddingServing", "ParameterServer", "ServiceRuntime",
+                "GatewayService",
                 "embedding-server", "history-encoder", "scorer", "gateway", "recctl",
             ],
             path: "Tests/IntegrationTests"

@@ -2,6 +2,7 @@ import ArgumentParser
 import GatewayService
 import Logging
 import ServiceRuntime
+import Wire
 import ZeroMQ
 
 @main
@@ -19,6 +20,15 @@ struct GatewayCommand: AsyncParsableCommand {
     var bind = defaults.clientBind
     @Option(help: "Endpoint replicas connect to and register with.")
     var workersBind = defaults.workerBind
+    @Option(help: "Admin endpoint for `recctl status` and `recctl rollout` (keep it off public interfaces: it changes traffic).")
+    var adminBind = defaults.adminBind
+    @Option(
+        help: ArgumentHelp(
+            "Traffic split between model versions, VERSION=PERCENT,... (default: the encoders' active version serves everyone).",
+            discussion:
+                "Users are assigned by a stable hash of their id, so each stays on one version. Change it at run time with `recctl rollout`."
+        ))
+    var split: String?
     @Option(help: "Heartbeat interval in milliseconds; a replica silent for \(defaults.broker.liveness) intervals is dropped.")
     var heartbeatMs = defaults.broker.heartbeat.milliseconds
     @Option(help: "Deadline applied to requests that carry none, in milliseconds.")
@@ -46,7 +56,12 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var internalCurve: InternalCurveServerOptions
     @OptionGroup var options: ServiceOptions
 
+    static func parseSplit(_ text: String) throws -> TrafficSplit {
+        do { return try TrafficSplit(VersionShare.parse(text)) } catch { throw ValidationError("--split: \(error.message)") }
+    }
+
     func validate() throws {
+        if let split { _ = try Self.parseSplit(split) }
         guard (curveKey == nil) == (curveAllowedClients == nil) else {
             throw ValidationError("--curve-key and --curve-allowed-clients go together")
         }
@@ -64,6 +79,8 @@ struct GatewayCommand: AsyncParsableCommand {
         var configuration = GatewayConfiguration()
         configuration.clientBind = Endpoint.normalize(bind)
         configuration.workerBind = Endpoint.normalize(workersBind)
+        configuration.adminBind = Endpoint.normalize(adminBind)
+        if let split { configuration.split = try Self.parseSplit(split) }
         configuration.broker.heartbeat = .milliseconds(heartbeatMs)
         configuration.defaultDeadline = .milliseconds(defaultDeadlineMs)
         configuration.limits = limits.limits

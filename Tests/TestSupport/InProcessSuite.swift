@@ -40,6 +40,7 @@ public final class InProcessSuite: RunningSuite {
 
         var configuration = GatewayConfiguration()
         (configuration.clientBind, configuration.workerBind, configuration.limits) = (gateway, workers, gatewayLimits)
+        configuration.adminBind = "tcp://127.0.0.1:*"
         let gatewayServer = GatewayServer(configuration: configuration, logger: logger)
         spawn("gateway") { try gatewayServer.run(context: context, stop: $0) }
 

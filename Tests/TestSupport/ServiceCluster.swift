@@ -11,6 +11,7 @@ import ZeroMQ
 public final class ServiceCluster {
     public let gateway: String
     public let workers: String
+    public let admin: String
     public let embedding: String
     public let modelPath: String
     private let logDirectory: URL
@@ -24,6 +25,7 @@ public final class ServiceCluster {
         try self.init(model: model)
         var plan = SuitePlan(model: modelPath)
         (plan.gatewayClients, plan.gatewayWorkers, plan.embeddingShards) = (gateway, workers, [embedding])
+        plan.gatewayAdmin = admin
         (plan.scorers, plan.logLevel) = (scorers, "warning")
         (plan.gatewayArguments, plan.replicaArguments) = (gatewayArguments, replicaArguments)
         (plan.encoderArguments, plan.embeddingArguments) = (encoderArguments, embeddingArguments)
@@ -39,10 +41,11 @@ public final class ServiceCluster {
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         modelPath = logDirectory.appendingPathComponent("model.safetensors").path
         try model.save(path: modelPath)
-        let ports = try FreePorts.take(3)
+        let ports = try FreePorts.take(4)
         gateway = "tcp://127.0.0.1:\(ports[0])"
         workers = "tcp://127.0.0.1:\(ports[1])"
         embedding = "tcp://127.0.0.1:\(ports[2])"
+        admin = "tcp://127.0.0.1:\(ports[3])"
         supervisor = Supervisor(binDirectory: Supervisor.ownFolder, logDirectory: logDirectory.path) { _, _ in }
     }
 

@@ -15,8 +15,13 @@ final class BrokerConnection {
     let logger: Logger
     private(set) var socket: Socket?
     private(set) var machine: WorkerStateMachine
+    /// The replica's status for heartbeats, given how many compute threads are busy.
+    let status: ((Int) -> [UInt8])?
+    /// Compute threads busy now (the runtime keeps it current).
+    var busy = 0
 
-    init(configuration: WorkerConfiguration, context: ZMQContext, logger: Logger) {
+    init(configuration: WorkerConfiguration, context: ZMQContext, logger: Logger, status: ((Int) -> [UInt8])? = nil) {
+        self.status = status
         self.configuration = configuration
         self.context = context
         self.logger = logger
@@ -72,7 +77,7 @@ final class BrokerConnection {
                 socket = nil
                 closures += 1
                 deliveries.removeAll()
-            case .sendHeartbeat: try socket?.send(WorkerProtocol.frames(.heartbeat))
+            case .sendHeartbeat: try socket?.send(WorkerProtocol.frames(.heartbeat, status.map { [$0(busy)] } ?? []))
             case .sendDisconnect: try socket?.send(WorkerProtocol.frames(.disconnect))
             case .deliver(let tag, let payload): deliveries.append((tag, payload))
             case .touchHealthFile: if let path = configuration.healthFile { HealthFile.touch(path) }

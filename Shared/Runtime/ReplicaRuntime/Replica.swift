@@ -53,9 +53,12 @@ public struct Replica<Value: Sendable>: Sendable {
         let metrics = try serviceOptions.startMetrics(logger: logger)
         let reload = ModelReload.service(path: modelPath, interval: reloadInterval, logger: logger, registry: models, load: load)
         let context = ReplicaContext(
-            service: service, models: models, limits: limits, logger: logger, telemetry: metrics.telemetry, zmq: ZMQContext(),
-            embeddingEndpoints: embeddingEndpoints, embeddingCurve: embeddingCurve)
-        let runtime = WorkerRuntime(configuration: worker, context: context.zmq, logger: logger, telemetry: metrics.telemetry) {
+            service: service, models: models, limits: limits, logger: logger, telemetry: metrics.telemetry,
+            counters: ReplicaCounters(), zmq: ZMQContext(), embeddingEndpoints: embeddingEndpoints, embeddingCurve: embeddingCurve)
+        let runtime = WorkerRuntime(
+            configuration: worker, context: context.zmq, logger: logger, telemetry: metrics.telemetry,
+            status: { [models, counters = context.counters] busy in counters.status(versions: models.versions, busy: busy).encoded() }
+        ) {
             try makeHandler(context)
         }
         let worker = BlockingLoopService(name: service) { try runtime.run(stop: $0) }
@@ -71,12 +74,14 @@ public struct ReplicaContext<Value: Sendable>: Sendable {
     public let limits: Limits
     public let logger: Logger
     public let telemetry: Telemetry
+    /// Totals every compute thread adds to, reported in heartbeats.
+    public let counters: ReplicaCounters
     let zmq: ZMQContext
     let embeddingEndpoints: [String]
     let embeddingCurve: CurveClientSettings?
 
     /// Metrics for the calling compute thread (off when the process serves none).
-    public func metrics() -> ReplicaMetrics { ReplicaMetrics(telemetry: telemetry, service: service) }
+    public func metrics() -> ReplicaMetrics { ReplicaMetrics(telemetry: telemetry, service: service, counters: counters) }
 
     /// A lookup client for the calling compute thread (its sockets stay on that thread).
     public func embeddingClient() throws -> EmbeddingClient {

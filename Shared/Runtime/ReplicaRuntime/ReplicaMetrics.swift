@@ -9,20 +9,23 @@ import Wire
 public final class ReplicaMetrics {
     let telemetry: Telemetry
     let service: String
+    let counters: ReplicaCounters
     private var outcomes: [String: CoreMetrics.Counter] = [:]
     private var compute: [String: CoreMetrics.Timer] = [:]
     private var caches: [String: CoreMetrics.Counter] = [:]
 
-    public init(telemetry: Telemetry, service: String) {
+    public init(telemetry: Telemetry, service: String, counters: ReplicaCounters = ReplicaCounters()) {
         self.telemetry = telemetry
         self.service = service
+        self.counters = counters
     }
 
-    /// Recording into nothing (tests, in-process use).
+    /// Recording into nothing but its own counters (tests, in-process use).
     public static func off(service: String) -> ReplicaMetrics { ReplicaMetrics(telemetry: .off, service: service) }
 
     /// A request answered; `version` is the model version that served it.
     public func succeeded(version: String, duration: Duration) {
+        counters.requests.add(1, ordering: .relaxed)
         outcome("OK").increment()
         let timer =
             compute[version]
@@ -35,11 +38,15 @@ public final class ReplicaMetrics {
     }
 
     public func failed(_ code: ServiceError.Code) {
+        counters.requests.add(1, ordering: .relaxed)
+        counters.failures.add(1, ordering: .relaxed)
         outcome(code.name).increment()
     }
 
     /// Lookups in one of the replica's caches ("encodings", "rows").
     public func cache(_ name: String, hits: Int, misses: Int) {
+        counters.cacheHits.add(UInt64(hits), ordering: .relaxed)
+        counters.cacheMisses.add(UInt64(misses), ordering: .relaxed)
         if hits > 0 { cacheCounter(name, "hit").increment(by: hits) }
         if misses > 0 { cacheCounter(name, "miss").increment(by: misses) }
     }

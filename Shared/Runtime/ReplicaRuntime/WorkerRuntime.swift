@@ -17,12 +17,15 @@ public final class WorkerRuntime: Sendable {
     let context: ZMQContext
     let logger: Logger
     let telemetry: Telemetry
+    /// The replica's status for heartbeats (versions held, counters), given the busy threads.
+    let status: (@Sendable (Int) -> [UInt8])?
     let makeHandler: @Sendable () throws -> any RequestHandler
 
     public init(
         configuration: WorkerConfiguration, context: ZMQContext, logger: Logger, telemetry: Telemetry = .off,
-        makeHandler: @escaping @Sendable () throws -> any RequestHandler
+        status: (@Sendable (Int) -> [UInt8])? = nil, makeHandler: @escaping @Sendable () throws -> any RequestHandler
     ) {
+        self.status = status
         self.configuration = configuration
         self.context = context
         self.logger = logger
@@ -34,7 +37,7 @@ public final class WorkerRuntime: Sendable {
     public func run(stop: StopFlag) throws {
         let compute = try startComputeThreads(stop: stop)
         let pipes = compute.pipes
-        let connection = BrokerConnection(configuration: configuration, context: context, logger: logger)
+        let connection = BrokerConnection(configuration: configuration, context: context, logger: logger, status: status)
         var idle = Array(0..<pipes.count)
         var queued: [BrokerConnection.Delivery] = []
         var closures = connection.closures
@@ -69,6 +72,7 @@ public final class WorkerRuntime: Sendable {
                 try pipes[index].send([Frame(WorkerProtocol.tagBytes(job.tag)), job.payload])
             }
             busy.set(pipes.count - idle.count)
+            connection.busy = pipes.count - idle.count
             waiting.set(queued.count)
             if let failure = compute.failures.first {
                 throw WorkerRuntimeError(description: "a compute thread failed: \(failure)")

@@ -19,12 +19,17 @@ public enum DefaultEndpoints {
     public static let gatewayPort = 5555
     /// Offsets from the gateway's client port.
     public static let workersOffset = 1
+    public static let adminOffset = 2
     public static let embeddingOffset = 5
     public static let pushOffset = 15
 
     public static func gatewayClients(host: String = host, port: Int = gatewayPort) -> String { "tcp://\(host):\(port)" }
     public static func gatewayWorkers(host: String = host, port: Int = gatewayPort) -> String {
         "tcp://\(host):\(port + workersOffset)"
+    }
+    /// The gateway's admin endpoint (`recctl status`, `recctl rollout`).
+    public static func gatewayAdmin(host: String = host, port: Int = gatewayPort) -> String {
+        "tcp://\(host):\(port + adminOffset)"
     }
     /// Embedding shard `shard`'s lookup endpoint.
     public static func embedding(shard: Int = 0, host: String = host, port: Int = gatewayPort) -> String {

@@ -20,6 +20,7 @@ public struct SuitePlan: Sendable {
     public var model: String
     public var gatewayClients = DefaultEndpoints.gatewayClients()
     public var gatewayWorkers = DefaultEndpoints.gatewayWorkers()
+    public var gatewayAdmin = DefaultEndpoints.gatewayAdmin()
     /// One endpoint per embedding shard, in shard order.
     public var embeddingShards = [DefaultEndpoints.embedding()]
     public var encoders = 1
@@ -40,6 +41,7 @@ public struct SuitePlan: Sendable {
         self.model = model
         gatewayClients = DefaultEndpoints.gatewayClients(host: host, port: port)
         gatewayWorkers = DefaultEndpoints.gatewayWorkers(host: host, port: port)
+        gatewayAdmin = DefaultEndpoints.gatewayAdmin(host: host, port: port)
         embeddingShards = (0..<shards).map { DefaultEndpoints.embedding(shard: $0, host: host, port: port) }
     }
 
@@ -58,7 +60,8 @@ public struct SuitePlan: Sendable {
         processes.append(
             Process(
                 executable: "gateway", name: "gateway",
-                arguments: ["--bind", gatewayClients, "--workers-bind", gatewayWorkers] + gatewayArguments + log))
+                arguments: ["--bind", gatewayClients, "--workers-bind", gatewayWorkers, "--admin-bind", gatewayAdmin]
+                    + gatewayArguments + log))
         let replica = ["--model", model, "--gateway", gatewayWorkers, "--embedding", embeddingShards.joined(separator: ",")]
         for index in 0..<encoders {
             processes.append(

@@ -56,13 +56,22 @@ public final class EncoderHandler: RequestHandler {
         if let problem = limits.checkHistory(count: request.history.count) ?? limits.checkUserID(request.userID) {
             return failure(id, problem)
         }
-        let active = models.active(now: started)
-        var result = encode(request, with: active.value, started: started)
-        // The embedding-server may not have loaded the newest version yet: use the other one held.
-        if case .failure(let error) = result, error.code == .modelVersionUnavailable,
-            let other = models.versions.last(where: { $0 != active.version }).flatMap(models.entry)
-        {
-            result = encode(request, with: other.value, started: started)
+        var result: Result<EncodeReply, ServiceError>
+        if !request.modelVersion.isEmpty {
+            // The gateway's traffic split named the version: that one or none, never another.
+            guard let named = models.entry(request.modelVersion) else {
+                return failure(id, .versionUnavailable(request.modelVersion, held: models.versions))
+            }
+            result = encode(request, with: named.value, started: started)
+        } else {
+            let active = models.active(now: started)
+            result = encode(request, with: active.value, started: started)
+            // The embedding-server may not have loaded the newest version yet: use the other one held.
+            if case .failure(let error) = result, error.code == .modelVersionUnavailable,
+                let other = models.versions.last(where: { $0 != active.version }).flatMap(models.entry)
+            {
+                result = encode(request, with: other.value, started: started)
+            }
         }
         switch result {
         case .success(let reply):

@@ -34,6 +34,11 @@ public struct GatewayConfiguration: Sendable {
     public var clientCurve: CurveServerSettings?
     /// CURVE on the worker endpoint (ZAP domain "internal"): replicas' keys allowed to register.
     public var workerCurve: CurveServerSettings?
+    /// Where `recctl status` and `recctl rollout` connect (loopback by default: it changes traffic).
+    public var adminBind = DefaultEndpoints.gatewayAdmin()
+    /// Which model version serves which users, until changed at run time (none: the encoders'
+    /// active version serves everyone).
+    public var split = TrafficSplit.none
     public var encoderService = "history-encoder"
     public var scorerService = "scorer"
 

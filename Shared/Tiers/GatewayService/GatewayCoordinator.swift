@@ -22,10 +22,13 @@ public struct GatewayCoordinator {
     var nextKey: UInt64 = 1
     var nextHeartbeatAt: Instant?
     var degradedAnswers: DegradedAnswers?
+    /// Which model version each user's requests go to (changed at run time by `setSplit`).
+    public internal(set) var split: TrafficSplit
 
     public init(configuration: GatewayConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        split = configuration.split
         broker = BrokerStateMachine(configuration: configuration.broker)
         if configuration.degradedAnswerUsers > 0 { degradedAnswers = DegradedAnswers(capacity: configuration.degradedAnswerUsers) }
     }
@@ -82,7 +85,7 @@ public struct GatewayCoordinator {
             client: client, request: request, deadline: min(given, latest), started: now.instant)
         let encode = EncodeRequest(
             header: RequestHeader(requestID: id, deadline: requests[key]!.deadline), userID: request.userID,
-            history: request.history)
+            history: request.history, modelVersion: split.version(for: request.userID))
         return submit(Job(requestKey: key, kind: .encode, service: configuration.encoderService, payload: encode.encoded()), now: now)
     }
 

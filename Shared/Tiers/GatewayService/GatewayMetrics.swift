@@ -14,6 +14,7 @@ final class GatewayMetrics {
     private var liveWorkers: [String: Meter] = [:]
     private var queuedJobs: [String: Meter] = [:]
     private var freeCredits: [String: Meter] = [:]
+    private var shares: [String: Meter] = [:]
 
     /// The reply timings recorded as stage histograms, by the stage name they get.
     static let stageOfTiming = [
@@ -65,10 +66,24 @@ final class GatewayMetrics {
         }
     }
 
-    private func gauge(_ cache: inout [String: Meter], _ name: String, _ help: String, _ service: String) -> Meter {
-        if let gauge = cache[service] { return gauge }
-        let gauge = telemetry.gauge(name, help: help, labels: [("service", service)])
-        cache[service] = gauge
+    /// Each version's share of traffic, in percent (versions dropped from the split go to 0).
+    func recordSplit(_ split: TrafficSplit) {
+        let current = Dictionary(split.shares.map { ($0.version, Int($0.percent)) }, uniquingKeysWith: +)
+        for version in Set(shares.keys).union(current.keys) {
+            gauge(
+                &shares, "recserve_gateway_traffic_share_percent", "Share of users routed to each model version, in percent.", version,
+                label: "model_version"
+            )
+            .set(current[version] ?? 0)
+        }
+    }
+
+    private func gauge(
+        _ cache: inout [String: Meter], _ name: String, _ help: String, _ value: String, label: String = "service"
+    ) -> Meter {
+        if let gauge = cache[value] { return gauge }
+        let gauge = telemetry.gauge(name, help: help, labels: [(label, value)])
+        cache[value] = gauge
         return gauge
     }
 }

@@ -26,6 +26,7 @@ public final class GatewayServer: Sendable {
             context, bind: configuration.clientBind, maxMessageSize: configuration.limits.hardMessageBytes, curve: configuration.clientCurve
         )
         let workers = try Socket.serverRouter(context, bind: configuration.workerBind, curve: configuration.workerCurve)
+        let admin = try Socket.serverRouter(context, bind: configuration.adminBind, maxMessageSize: 1 << 20)
         for (endpoint, curve) in [("clients", configuration.clientCurve), ("workers", configuration.workerCurve)] {
             if let curve {
                 logger.info(
@@ -34,12 +35,17 @@ public final class GatewayServer: Sendable {
         }
         logger.info(
             "gateway listening",
-            metadata: ["clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)"])
+            metadata: [
+                "clients": "\(clients.lastEndpoint)", "workers": "\(workers.lastEndpoint)", "admin": "\(admin.lastEndpoint)",
+                "split": "\(VersionShare.describe(configuration.split.shares))",
+            ])
 
         var coordinator = GatewayCoordinator(configuration: configuration, logger: logger)
         let metrics = GatewayMetrics(telemetry: telemetry)
+        metrics.recordSplit(coordinator.split)
         var brokerRecordedAt = Instant.zero
-        var poller = Poller([clients, workers] + (zap.map { [$0.socket] } ?? []))
+        var operations = Operations(started: .now)
+        var poller = Poller([clients, workers, admin] + (zap.map { [$0.socket] } ?? []))
         let tickMilliseconds = Int(min(configuration.broker.heartbeat, .milliseconds(10)).milliseconds)
         var replicaCounts: [String: Int] = [:]
         while !stop.isStopped {
@@ -56,13 +62,21 @@ public final class GatewayServer: Sendable {
                     actions += coordinator.workerMessage(envelope.body, from: envelope.identityBytes, now: .now)
                 }
             }
-            if let zap, ready.count > 2, ready[2] {
+            if ready[2] {
+                while let frames = try admin.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
+                    let reply = operations.answer(envelope.body, coordinator: &coordinator, metrics: metrics, now: .now)
+                    do { try admin.send(envelope.reply([reply]), dontWait: true) } catch {
+                        logger.debug("admin client went away before its reply", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            if let zap, ready.count > 3, ready[3] {
                 for key in try zap.answerPending() {
                     logger.warning("refused a connection: its CURVE key is not allowed", metadata: ["client-key": "\(key)"])
                 }
             }
             actions += coordinator.tick(now: .now)
-            perform(actions, clients: clients, workers: workers, coordinator: &coordinator, metrics: metrics)
+            perform(actions, clients: clients, workers: workers, coordinator: &coordinator, metrics: metrics, operations: &operations)
             logReplicaChanges(coordinator, &replicaCounts)
             if Instant.now - brokerRecordedAt >= .milliseconds(200) {
                 metrics.recordBroker(coordinator, services: [configuration.encoderService, configuration.scorerService])
@@ -84,13 +98,15 @@ public final class GatewayServer: Sendable {
     }
 
     private func perform(
-        _ actions: [GatewayAction], clients: Socket, workers: Socket, coordinator: inout GatewayCoordinator, metrics: GatewayMetrics
+        _ actions: [GatewayAction], clients: Socket, workers: Socket, coordinator: inout GatewayCoordinator, metrics: GatewayMetrics,
+        operations: inout Operations
     ) {
         var queue = actions[...]
         while let action = queue.popFirst() {
             switch action {
             case .replyToClient(let client, let bytes, let outcome):
                 metrics.record(outcome)
+                operations.recent.record(outcome, now: .now)
                 let frames = RouterEnvelope.reply(to: client.identity, delimiter: client.delimiter, [bytes])
                 do { try clients.send(frames, dontWait: true) } catch {
                     logger.debug("client went away before its reply", metadata: ["error": "\(error)"])

@@ -26,6 +26,17 @@ public struct BrokerStateMachine {
         /// When this worker was last given a job or last replied; the least recently used worker
         /// with a free credit gets the next job, which spreads load across replicas.
         var lastUsed: Instant
+        /// The status its last heartbeat carried (opaque to the broker).
+        var status: [UInt8]?
+    }
+
+    /// One registered worker, for operators' views.
+    public struct WorkerSummary: Sendable, Equatable {
+        public let id: WorkerID
+        public let service: String
+        public let credits: Int
+        public let outstanding: Int
+        public let status: [UInt8]?
     }
 
     /// What the I/O loop must do after an event.
@@ -72,6 +83,11 @@ public struct BrokerStateMachine {
             guard workers[id] != nil else { return [.disconnect(id)] }
             workers[id]!.expiresAt = now + configuration.expiry
             return []
+        case .statusHeartbeat(let status):
+            guard workers[id] != nil else { return [.disconnect(id)] }
+            workers[id]!.expiresAt = now + configuration.expiry
+            workers[id]!.status = status
+            return []
         case .disconnect:
             return remove(id)
         }
@@ -110,6 +126,15 @@ public struct BrokerStateMachine {
     }
 
     public var allWorkers: [WorkerID] { Array(workers.keys) }
+
+    /// Every registered worker, ordered by service then id.
+    public var summaries: [WorkerSummary] {
+        workers.map {
+            WorkerSummary(
+                id: $0.key, service: $0.value.service, credits: $0.value.credits, outstanding: $0.value.outstanding.count,
+                status: $0.value.status)
+        }.sorted { $0.service != $1.service ? $0.service < $1.service : $0.id.lexicographicallyPrecedes($1.id) }
+    }
 
     // MARK: Private
 

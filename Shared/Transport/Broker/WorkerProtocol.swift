@@ -6,6 +6,7 @@ import ZeroMQ
 /// worker -> broker:  ["RSW1", READY,      service, credits]
 ///                    ["RSW1", REPLY,      tag(8 bytes LE), payload]
 ///                    ["RSW1", HEARTBEAT]
+///                    ["RSW1", HEARTBEAT,  status]      (status: the replica's state, opaque here)
 ///                    ["RSW1", DISCONNECT]
 /// broker -> worker:  ["RSW1", REQUEST,    tag(8 bytes LE), payload]
 ///                    ["RSW1", HEARTBEAT]
@@ -25,6 +26,8 @@ public enum WorkerProtocol {
     public static let maxServiceNameBytes = 64
     /// Most requests one worker may take at once.
     public static let maxCredits = 1_024
+    /// Largest status a heartbeat may carry.
+    public static let maxStatusBytes = 4_096
 
     public enum Command: UInt8, Sendable {
         case ready = 1, request = 2, reply = 3, heartbeat = 4, disconnect = 5
@@ -55,12 +58,17 @@ public enum WorkerMessage {
     case ready(service: String, credits: Int)
     case reply(tag: UInt64, payload: Frame)
     case heartbeat
+    /// A heartbeat that carries the replica's status (kept by the broker for operators).
+    case statusHeartbeat([UInt8])
     case disconnect
 
     /// Parses body frames (identity already removed); nil for anything malformed.
     public init?(_ frames: [Frame]) {
         guard let command = WorkerProtocol.command(of: frames) else { return nil }
         switch (command, frames.count) {
+        case (.heartbeat, 3):
+            guard frames[2].count <= WorkerProtocol.maxStatusBytes else { return nil }
+            self = .statusHeartbeat(frames[2].bytes)
         case (.ready, 4):
             guard let credits = Int(frames[3].string), (1...WorkerProtocol.maxCredits).contains(credits),
                 (1...WorkerProtocol.maxServiceNameBytes).contains(frames[2].count)

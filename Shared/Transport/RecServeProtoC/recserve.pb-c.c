@@ -638,6 +638,321 @@ void   recserve__v1__push_reply__free_unpacked
   assert(message->base.descriptor == &recserve__v1__push_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recserve__v1__replica_status__init
+                     (Recserve__V1__ReplicaStatus         *message)
+{
+  static const Recserve__V1__ReplicaStatus init_value = RECSERVE__V1__REPLICA_STATUS__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__replica_status__get_packed_size
+                     (const Recserve__V1__ReplicaStatus *message)
+{
+  assert(message->base.descriptor == &recserve__v1__replica_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__replica_status__pack
+                     (const Recserve__V1__ReplicaStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__replica_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__replica_status__pack_to_buffer
+                     (const Recserve__V1__ReplicaStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__replica_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__ReplicaStatus *
+       recserve__v1__replica_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__ReplicaStatus *)
+     protobuf_c_message_unpack (&recserve__v1__replica_status__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__replica_status__free_unpacked
+                     (Recserve__V1__ReplicaStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__replica_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__version_share__init
+                     (Recserve__V1__VersionShare         *message)
+{
+  static const Recserve__V1__VersionShare init_value = RECSERVE__V1__VERSION_SHARE__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__version_share__get_packed_size
+                     (const Recserve__V1__VersionShare *message)
+{
+  assert(message->base.descriptor == &recserve__v1__version_share__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__version_share__pack
+                     (const Recserve__V1__VersionShare *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__version_share__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__version_share__pack_to_buffer
+                     (const Recserve__V1__VersionShare *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__version_share__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__VersionShare *
+       recserve__v1__version_share__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__VersionShare *)
+     protobuf_c_message_unpack (&recserve__v1__version_share__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__version_share__free_unpacked
+                     (Recserve__V1__VersionShare *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__version_share__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__admin_request__init
+                     (Recserve__V1__AdminRequest         *message)
+{
+  static const Recserve__V1__AdminRequest init_value = RECSERVE__V1__ADMIN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__admin_request__get_packed_size
+                     (const Recserve__V1__AdminRequest *message)
+{
+  assert(message->base.descriptor == &recserve__v1__admin_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__admin_request__pack
+                     (const Recserve__V1__AdminRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__admin_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__admin_request__pack_to_buffer
+                     (const Recserve__V1__AdminRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__admin_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__AdminRequest *
+       recserve__v1__admin_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__AdminRequest *)
+     protobuf_c_message_unpack (&recserve__v1__admin_request__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__admin_request__free_unpacked
+                     (Recserve__V1__AdminRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__admin_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__replica_info__init
+                     (Recserve__V1__ReplicaInfo         *message)
+{
+  static const Recserve__V1__ReplicaInfo init_value = RECSERVE__V1__REPLICA_INFO__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__replica_info__get_packed_size
+                     (const Recserve__V1__ReplicaInfo *message)
+{
+  assert(message->base.descriptor == &recserve__v1__replica_info__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__replica_info__pack
+                     (const Recserve__V1__ReplicaInfo *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__replica_info__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__replica_info__pack_to_buffer
+                     (const Recserve__V1__ReplicaInfo *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__replica_info__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__ReplicaInfo *
+       recserve__v1__replica_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__ReplicaInfo *)
+     protobuf_c_message_unpack (&recserve__v1__replica_info__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__replica_info__free_unpacked
+                     (Recserve__V1__ReplicaInfo *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__replica_info__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__window_stats__init
+                     (Recserve__V1__WindowStats         *message)
+{
+  static const Recserve__V1__WindowStats init_value = RECSERVE__V1__WINDOW_STATS__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__window_stats__get_packed_size
+                     (const Recserve__V1__WindowStats *message)
+{
+  assert(message->base.descriptor == &recserve__v1__window_stats__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__window_stats__pack
+                     (const Recserve__V1__WindowStats *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__window_stats__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__window_stats__pack_to_buffer
+                     (const Recserve__V1__WindowStats *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__window_stats__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__WindowStats *
+       recserve__v1__window_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__WindowStats *)
+     protobuf_c_message_unpack (&recserve__v1__window_stats__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__window_stats__free_unpacked
+                     (Recserve__V1__WindowStats *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__window_stats__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__gateway_status__init
+                     (Recserve__V1__GatewayStatus         *message)
+{
+  static const Recserve__V1__GatewayStatus init_value = RECSERVE__V1__GATEWAY_STATUS__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__gateway_status__get_packed_size
+                     (const Recserve__V1__GatewayStatus *message)
+{
+  assert(message->base.descriptor == &recserve__v1__gateway_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__gateway_status__pack
+                     (const Recserve__V1__GatewayStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__gateway_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__gateway_status__pack_to_buffer
+                     (const Recserve__V1__GatewayStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__gateway_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__GatewayStatus *
+       recserve__v1__gateway_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__GatewayStatus *)
+     protobuf_c_message_unpack (&recserve__v1__gateway_status__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__gateway_status__free_unpacked
+                     (Recserve__V1__GatewayStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__gateway_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__admin_reply__init
+                     (Recserve__V1__AdminReply         *message)
+{
+  static const Recserve__V1__AdminReply init_value = RECSERVE__V1__ADMIN_REPLY__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__admin_reply__get_packed_size
+                     (const Recserve__V1__AdminReply *message)
+{
+  assert(message->base.descriptor == &recserve__v1__admin_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__admin_reply__pack
+                     (const Recserve__V1__AdminReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__admin_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__admin_reply__pack_to_buffer
+                     (const Recserve__V1__AdminReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__admin_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__AdminReply *
+       recserve__v1__admin_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__AdminReply *)
+     protobuf_c_message_unpack (&recserve__v1__admin_reply__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__admin_reply__free_unpacked
+                     (Recserve__V1__AdminReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__admin_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor recserve__v1__error__field_descriptors[3] =
 {
   {
@@ -1049,7 +1364,7 @@ const ProtobufCMessageDescriptor recserve__v1__recommend_reply__descriptor =
   (ProtobufCMessageInit) recserve__v1__recommend_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__encode_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor recserve__v1__encode_request__field_descriptors[4] =
 {
   {
     "header",
@@ -1087,16 +1402,29 @@ static const ProtobufCFieldDescriptor recserve__v1__encode_request__field_descri
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "model_version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__EncodeRequest, model_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__encode_request__field_indices_by_name[] = {
   0,   /* field[0] = header */
   2,   /* field[2] = history */
+  3,   /* field[3] = model_version */
   1,   /* field[1] = user_id */
 };
 static const ProtobufCIntRange recserve__v1__encode_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor recserve__v1__encode_request__descriptor =
 {
@@ -1106,7 +1434,7 @@ const ProtobufCMessageDescriptor recserve__v1__encode_request__descriptor =
   "Recserve__V1__EncodeRequest",
   "recserve.v1",
   sizeof(Recserve__V1__EncodeRequest),
-  3,
+  4,
   recserve__v1__encode_request__field_descriptors,
   recserve__v1__encode_request__field_indices_by_name,
   1,  recserve__v1__encode_request__number_ranges,
@@ -1987,6 +2315,584 @@ const ProtobufCMessageDescriptor recserve__v1__push_reply__descriptor =
   recserve__v1__push_reply__field_indices_by_name,
   1,  recserve__v1__push_reply__number_ranges,
   (ProtobufCMessageInit) recserve__v1__push_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__replica_status__field_descriptors[6] =
+{
+  {
+    "versions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Recserve__V1__ReplicaStatus, n_versions),
+    offsetof(Recserve__V1__ReplicaStatus, versions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requests",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaStatus, requests),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failures",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaStatus, failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cache_hits",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaStatus, cache_hits),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cache_misses",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaStatus, cache_misses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "busy",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaStatus, busy),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__replica_status__field_indices_by_name[] = {
+  5,   /* field[5] = busy */
+  3,   /* field[3] = cache_hits */
+  4,   /* field[4] = cache_misses */
+  2,   /* field[2] = failures */
+  1,   /* field[1] = requests */
+  0,   /* field[0] = versions */
+};
+static const ProtobufCIntRange recserve__v1__replica_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor recserve__v1__replica_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.ReplicaStatus",
+  "ReplicaStatus",
+  "Recserve__V1__ReplicaStatus",
+  "recserve.v1",
+  sizeof(Recserve__V1__ReplicaStatus),
+  6,
+  recserve__v1__replica_status__field_descriptors,
+  recserve__v1__replica_status__field_indices_by_name,
+  1,  recserve__v1__replica_status__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__replica_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__version_share__field_descriptors[2] =
+{
+  {
+    "version",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__VersionShare, version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "percent",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__VersionShare, percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__version_share__field_indices_by_name[] = {
+  1,   /* field[1] = percent */
+  0,   /* field[0] = version */
+};
+static const ProtobufCIntRange recserve__v1__version_share__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor recserve__v1__version_share__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.VersionShare",
+  "VersionShare",
+  "Recserve__V1__VersionShare",
+  "recserve.v1",
+  sizeof(Recserve__V1__VersionShare),
+  2,
+  recserve__v1__version_share__field_descriptors,
+  recserve__v1__version_share__field_indices_by_name,
+  1,  recserve__v1__version_share__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__version_share__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__admin_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__AdminRequest, request_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__AdminRequest, status),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "set_split",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recserve__V1__AdminRequest, n_set_split),
+    offsetof(Recserve__V1__AdminRequest, set_split),
+    &recserve__v1__version_share__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__admin_request__field_indices_by_name[] = {
+  0,   /* field[0] = request_id */
+  2,   /* field[2] = set_split */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange recserve__v1__admin_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor recserve__v1__admin_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.AdminRequest",
+  "AdminRequest",
+  "Recserve__V1__AdminRequest",
+  "recserve.v1",
+  sizeof(Recserve__V1__AdminRequest),
+  3,
+  recserve__v1__admin_request__field_descriptors,
+  recserve__v1__admin_request__field_indices_by_name,
+  1,  recserve__v1__admin_request__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__admin_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__replica_info__field_descriptors[5] =
+{
+  {
+    "service",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaInfo, service),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaInfo, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credits",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaInfo, credits),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outstanding",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaInfo, outstanding),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ReplicaInfo, status),
+    &recserve__v1__replica_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__replica_info__field_indices_by_name[] = {
+  2,   /* field[2] = credits */
+  1,   /* field[1] = id */
+  3,   /* field[3] = outstanding */
+  0,   /* field[0] = service */
+  4,   /* field[4] = status */
+};
+static const ProtobufCIntRange recserve__v1__replica_info__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor recserve__v1__replica_info__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.ReplicaInfo",
+  "ReplicaInfo",
+  "Recserve__V1__ReplicaInfo",
+  "recserve.v1",
+  sizeof(Recserve__V1__ReplicaInfo),
+  5,
+  recserve__v1__replica_info__field_descriptors,
+  recserve__v1__replica_info__field_indices_by_name,
+  1,  recserve__v1__replica_info__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__replica_info__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__window_stats__field_descriptors[5] =
+{
+  {
+    "model_version",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__WindowStats, model_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requests",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__WindowStats, requests),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failures",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__WindowStats, failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "p50_micros",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__WindowStats, p50_micros),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "p99_micros",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__WindowStats, p99_micros),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__window_stats__field_indices_by_name[] = {
+  2,   /* field[2] = failures */
+  0,   /* field[0] = model_version */
+  3,   /* field[3] = p50_micros */
+  4,   /* field[4] = p99_micros */
+  1,   /* field[1] = requests */
+};
+static const ProtobufCIntRange recserve__v1__window_stats__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor recserve__v1__window_stats__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.WindowStats",
+  "WindowStats",
+  "Recserve__V1__WindowStats",
+  "recserve.v1",
+  sizeof(Recserve__V1__WindowStats),
+  5,
+  recserve__v1__window_stats__field_descriptors,
+  recserve__v1__window_stats__field_indices_by_name,
+  1,  recserve__v1__window_stats__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__window_stats__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__gateway_status__field_descriptors[7] =
+{
+  {
+    "replicas",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recserve__V1__GatewayStatus, n_replicas),
+    offsetof(Recserve__V1__GatewayStatus, replicas),
+    &recserve__v1__replica_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "split",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recserve__V1__GatewayStatus, n_split),
+    offsetof(Recserve__V1__GatewayStatus, split),
+    &recserve__v1__version_share__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_seconds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GatewayStatus, window_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recserve__V1__GatewayStatus, n_window),
+    offsetof(Recserve__V1__GatewayStatus, window),
+    &recserve__v1__window_stats__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending_requests",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GatewayStatus, pending_requests),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requests_total",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GatewayStatus, requests_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "uptime_seconds",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GatewayStatus, uptime_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__gateway_status__field_indices_by_name[] = {
+  4,   /* field[4] = pending_requests */
+  0,   /* field[0] = replicas */
+  5,   /* field[5] = requests_total */
+  1,   /* field[1] = split */
+  6,   /* field[6] = uptime_seconds */
+  3,   /* field[3] = window */
+  2,   /* field[2] = window_seconds */
+};
+static const ProtobufCIntRange recserve__v1__gateway_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor recserve__v1__gateway_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.GatewayStatus",
+  "GatewayStatus",
+  "Recserve__V1__GatewayStatus",
+  "recserve.v1",
+  sizeof(Recserve__V1__GatewayStatus),
+  7,
+  recserve__v1__gateway_status__field_descriptors,
+  recserve__v1__gateway_status__field_indices_by_name,
+  1,  recserve__v1__gateway_status__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__gateway_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__admin_reply__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__AdminReply, request_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__AdminReply, error),
+    &recserve__v1__error__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__AdminReply, status),
+    &recserve__v1__gateway_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__admin_reply__field_indices_by_name[] = {
+  1,   /* field[1] = error */
+  0,   /* field[0] = request_id */
+  2,   /* field[2] = status */
+};
+static const ProtobufCIntRange recserve__v1__admin_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor recserve__v1__admin_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.AdminReply",
+  "AdminReply",
+  "Recserve__V1__AdminReply",
+  "recserve.v1",
+  sizeof(Recserve__V1__AdminReply),
+  3,
+  recserve__v1__admin_reply__field_descriptors,
+  recserve__v1__admin_reply__field_indices_by_name,
+  1,  recserve__v1__admin_reply__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue recserve__v1__error_code__enum_values_by_number[8] =

@@ -9,6 +9,7 @@ extension EncodeRequest {
         message.user_id = arena.cString(userID)
         message.n_history = history.count
         message.history = arena.copy(history)
+        message.model_version = arena.cString(modelVersion)
         return ProtoWrite.pack(
             &message, size: recserve__v1__encode_request__get_packed_size, pack: recserve__v1__encode_request__pack)
     }
@@ -20,7 +21,8 @@ extension EncodeRequest {
         ) { message in
             EncodeRequest(
                 header: ProtoRead.header(message.header), userID: ProtoRead.string(message.user_id),
-                history: ProtoRead.array(message.history, message.n_history))
+                history: ProtoRead.array(message.history, message.n_history),
+                modelVersion: ProtoRead.string(message.model_version))
         }
     }
 }

@@ -92,11 +92,14 @@ public struct EncodeRequest: Sendable, Equatable {
     public var header: RequestHeader
     public var userID: String
     public var history: [Int64]
+    /// The version to encode with (the gateway's split chose it); empty: the encoder's active one.
+    public var modelVersion: String
 
-    public init(header: RequestHeader, userID: String, history: [Int64]) {
+    public init(header: RequestHeader, userID: String, history: [Int64], modelVersion: String = "") {
         self.header = header
         self.userID = userID
         self.history = history
+        self.modelVersion = modelVersion
     }
 }
 

@@ -30,6 +30,13 @@ typedef struct Recserve__V1__LookupRequest Recserve__V1__LookupRequest;
 typedef struct Recserve__V1__LookupReply Recserve__V1__LookupReply;
 typedef struct Recserve__V1__PushRequest Recserve__V1__PushRequest;
 typedef struct Recserve__V1__PushReply Recserve__V1__PushReply;
+typedef struct Recserve__V1__ReplicaStatus Recserve__V1__ReplicaStatus;
+typedef struct Recserve__V1__VersionShare Recserve__V1__VersionShare;
+typedef struct Recserve__V1__AdminRequest Recserve__V1__AdminRequest;
+typedef struct Recserve__V1__ReplicaInfo Recserve__V1__ReplicaInfo;
+typedef struct Recserve__V1__WindowStats Recserve__V1__WindowStats;
+typedef struct Recserve__V1__GatewayStatus Recserve__V1__GatewayStatus;
+typedef struct Recserve__V1__AdminReply Recserve__V1__AdminReply;
 
 
 /* --- enums --- */
@@ -160,10 +167,15 @@ struct  Recserve__V1__EncodeRequest
   char *user_id;
   size_t n_history;
   int64_t *history;
+  /*
+   * The model version to encode with (the gateway's traffic split picked it); empty: the
+   * encoder's active version.
+   */
+  char *model_version;
 };
 #define RECSERVE__V1__ENCODE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__encode_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, 0,NULL }
+    , NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -341,6 +353,140 @@ struct  Recserve__V1__PushReply
 #define RECSERVE__V1__PUSH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__push_reply__descriptor) \
     , 0, NULL, 0, (char *)protobuf_c_empty_string, {0,NULL}, 0, 0,NULL, 0 }
+
+
+/*
+ * A replica's state, carried in its heartbeats to the gateway (third frame of HEARTBEAT).
+ */
+struct  Recserve__V1__ReplicaStatus
+{
+  ProtobufCMessage base;
+  /*
+   * Model versions held, oldest first.
+   */
+  size_t n_versions;
+  char **versions;
+  /*
+   * Counters since the replica started.
+   */
+  uint64_t requests;
+  uint64_t failures;
+  uint64_t cache_hits;
+  uint64_t cache_misses;
+  /*
+   * Compute threads busy when the heartbeat was sent.
+   */
+  uint32_t busy;
+};
+#define RECSERVE__V1__REPLICA_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__replica_status__descriptor) \
+    , 0,NULL, 0, 0, 0, 0, 0 }
+
+
+/*
+ * One version's share of the gateway's traffic, in percent.
+ */
+struct  Recserve__V1__VersionShare
+{
+  ProtobufCMessage base;
+  char *version;
+  uint32_t percent;
+};
+#define RECSERVE__V1__VERSION_SHARE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__version_share__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * recctl -> gateway admin endpoint (--admin-bind). Exactly one of status / set_split.
+ */
+struct  Recserve__V1__AdminRequest
+{
+  ProtobufCMessage base;
+  uint64_t request_id;
+  protobuf_c_boolean status;
+  /*
+   * Replaces the traffic split (percents summing to 100); every version with a share must be held
+   * by every live encoder and scorer, or the split is left as it was.
+   */
+  size_t n_set_split;
+  Recserve__V1__VersionShare **set_split;
+};
+#define RECSERVE__V1__ADMIN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__admin_request__descriptor) \
+    , 0, 0, 0,NULL }
+
+
+struct  Recserve__V1__ReplicaInfo
+{
+  ProtobufCMessage base;
+  char *service;
+  /*
+   * Hex of the replica's routing identity (stable while it stays registered).
+   */
+  char *id;
+  uint32_t credits;
+  /*
+   * Jobs the gateway has given it and not yet had answered.
+   */
+  uint32_t outstanding;
+  Recserve__V1__ReplicaStatus *status;
+};
+#define RECSERVE__V1__REPLICA_INFO__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__replica_info__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, NULL }
+
+
+/*
+ * What the gateway answered over a recent window, per serving model version ("" for errors
+ * before any version served).
+ */
+struct  Recserve__V1__WindowStats
+{
+  ProtobufCMessage base;
+  char *model_version;
+  uint64_t requests;
+  uint64_t failures;
+  uint32_t p50_micros;
+  uint32_t p99_micros;
+};
+#define RECSERVE__V1__WINDOW_STATS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__window_stats__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Recserve__V1__GatewayStatus
+{
+  ProtobufCMessage base;
+  size_t n_replicas;
+  Recserve__V1__ReplicaInfo **replicas;
+  size_t n_split;
+  Recserve__V1__VersionShare **split;
+  double window_seconds;
+  /*
+   * One entry for all versions together (model_version "*"), then one per version.
+   */
+  size_t n_window;
+  Recserve__V1__WindowStats **window;
+  uint32_t pending_requests;
+  uint64_t requests_total;
+  double uptime_seconds;
+};
+#define RECSERVE__V1__GATEWAY_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__gateway_status__descriptor) \
+    , 0,NULL, 0,NULL, 0, 0,NULL, 0, 0, 0 }
+
+
+struct  Recserve__V1__AdminReply
+{
+  ProtobufCMessage base;
+  uint64_t request_id;
+  Recserve__V1__Error *error;
+  Recserve__V1__GatewayStatus *status;
+};
+#define RECSERVE__V1__ADMIN_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__admin_reply__descriptor) \
+    , 0, NULL, NULL }
 
 
 /* Recserve__V1__Error methods */
@@ -609,6 +755,139 @@ Recserve__V1__PushReply *
 void   recserve__v1__push_reply__free_unpacked
                      (Recserve__V1__PushReply *message,
                       ProtobufCAllocator *allocator);
+/* Recserve__V1__ReplicaStatus methods */
+void   recserve__v1__replica_status__init
+                     (Recserve__V1__ReplicaStatus         *message);
+size_t recserve__v1__replica_status__get_packed_size
+                     (const Recserve__V1__ReplicaStatus   *message);
+size_t recserve__v1__replica_status__pack
+                     (const Recserve__V1__ReplicaStatus   *message,
+                      uint8_t             *out);
+size_t recserve__v1__replica_status__pack_to_buffer
+                     (const Recserve__V1__ReplicaStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__ReplicaStatus *
+       recserve__v1__replica_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__replica_status__free_unpacked
+                     (Recserve__V1__ReplicaStatus *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__VersionShare methods */
+void   recserve__v1__version_share__init
+                     (Recserve__V1__VersionShare         *message);
+size_t recserve__v1__version_share__get_packed_size
+                     (const Recserve__V1__VersionShare   *message);
+size_t recserve__v1__version_share__pack
+                     (const Recserve__V1__VersionShare   *message,
+                      uint8_t             *out);
+size_t recserve__v1__version_share__pack_to_buffer
+                     (const Recserve__V1__VersionShare   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__VersionShare *
+       recserve__v1__version_share__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__version_share__free_unpacked
+                     (Recserve__V1__VersionShare *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__AdminRequest methods */
+void   recserve__v1__admin_request__init
+                     (Recserve__V1__AdminRequest         *message);
+size_t recserve__v1__admin_request__get_packed_size
+                     (const Recserve__V1__AdminRequest   *message);
+size_t recserve__v1__admin_request__pack
+                     (const Recserve__V1__AdminRequest   *message,
+                      uint8_t             *out);
+size_t recserve__v1__admin_request__pack_to_buffer
+                     (const Recserve__V1__AdminRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__AdminRequest *
+       recserve__v1__admin_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__admin_request__free_unpacked
+                     (Recserve__V1__AdminRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__ReplicaInfo methods */
+void   recserve__v1__replica_info__init
+                     (Recserve__V1__ReplicaInfo         *message);
+size_t recserve__v1__replica_info__get_packed_size
+                     (const Recserve__V1__ReplicaInfo   *message);
+size_t recserve__v1__replica_info__pack
+                     (const Recserve__V1__ReplicaInfo   *message,
+                      uint8_t             *out);
+size_t recserve__v1__replica_info__pack_to_buffer
+                     (const Recserve__V1__ReplicaInfo   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__ReplicaInfo *
+       recserve__v1__replica_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__replica_info__free_unpacked
+                     (Recserve__V1__ReplicaInfo *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__WindowStats methods */
+void   recserve__v1__window_stats__init
+                     (Recserve__V1__WindowStats         *message);
+size_t recserve__v1__window_stats__get_packed_size
+                     (const Recserve__V1__WindowStats   *message);
+size_t recserve__v1__window_stats__pack
+                     (const Recserve__V1__WindowStats   *message,
+                      uint8_t             *out);
+size_t recserve__v1__window_stats__pack_to_buffer
+                     (const Recserve__V1__WindowStats   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__WindowStats *
+       recserve__v1__window_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__window_stats__free_unpacked
+                     (Recserve__V1__WindowStats *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__GatewayStatus methods */
+void   recserve__v1__gateway_status__init
+                     (Recserve__V1__GatewayStatus         *message);
+size_t recserve__v1__gateway_status__get_packed_size
+                     (const Recserve__V1__GatewayStatus   *message);
+size_t recserve__v1__gateway_status__pack
+                     (const Recserve__V1__GatewayStatus   *message,
+                      uint8_t             *out);
+size_t recserve__v1__gateway_status__pack_to_buffer
+                     (const Recserve__V1__GatewayStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__GatewayStatus *
+       recserve__v1__gateway_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__gateway_status__free_unpacked
+                     (Recserve__V1__GatewayStatus *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__AdminReply methods */
+void   recserve__v1__admin_reply__init
+                     (Recserve__V1__AdminReply         *message);
+size_t recserve__v1__admin_reply__get_packed_size
+                     (const Recserve__V1__AdminReply   *message);
+size_t recserve__v1__admin_reply__pack
+                     (const Recserve__V1__AdminReply   *message,
+                      uint8_t             *out);
+size_t recserve__v1__admin_reply__pack_to_buffer
+                     (const Recserve__V1__AdminReply   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__AdminReply *
+       recserve__v1__admin_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__admin_reply__free_unpacked
+                     (Recserve__V1__AdminReply *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Recserve__V1__Error_Closure)
@@ -653,6 +932,27 @@ typedef void (*Recserve__V1__PushRequest_Closure)
 typedef void (*Recserve__V1__PushReply_Closure)
                  (const Recserve__V1__PushReply *message,
                   void *closure_data);
+typedef void (*Recserve__V1__ReplicaStatus_Closure)
+                 (const Recserve__V1__ReplicaStatus *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__VersionShare_Closure)
+                 (const Recserve__V1__VersionShare *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__AdminRequest_Closure)
+                 (const Recserve__V1__AdminRequest *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__ReplicaInfo_Closure)
+                 (const Recserve__V1__ReplicaInfo *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__WindowStats_Closure)
+                 (const Recserve__V1__WindowStats *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__GatewayStatus_Closure)
+                 (const Recserve__V1__GatewayStatus *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__AdminReply_Closure)
+                 (const Recserve__V1__AdminReply *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -675,6 +975,13 @@ extern const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor
 extern const ProtobufCMessageDescriptor recserve__v1__lookup_reply__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__push_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__push_reply__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__replica_status__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__version_share__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__admin_request__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__replica_info__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__window_stats__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__gateway_status__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__admin_reply__descriptor;
 
 PROTOBUF_C__END_DECLS
 
