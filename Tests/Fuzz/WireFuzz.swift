@@ -11,7 +11,7 @@ enum WireFuzz {
     static func check(_ data: UnsafeRawBufferPointer) {
         guard let selector = data.first else { return }
         let input = UnsafeRawBufferPointer(rebasing: data.dropFirst())
-        switch selector % 10 {
+        switch selector % 13 {
         case 0: roundTrip(input, RecommendRequest.init(decoding:), { $0.encoded() })
         case 1: roundTrip(input, RecommendReply.init(decoding:), { $0.encoded() })
         case 2: roundTrip(input, EncodeRequest.init(decoding:), { $0.encoded() })
@@ -21,7 +21,10 @@ enum WireFuzz {
         case 6: roundTrip(input, LookupRequest.init(decoding:), { $0.encoded() })
         case 7: roundTrip(input, LookupReply.init(decoding:), { $0.encoded() })
         case 8: roundTrip(input, PushRequest.init(decoding:), { $0.encoded() })
-        default: roundTrip(input, PushReply.init(decoding:), { $0.encoded() })
+        case 9: roundTrip(input, PushReply.init(decoding:), { $0.encoded() })
+        case 10: roundTrip(input, ReplicaStatus.init(decoding:), { $0.encoded() })
+        case 11: roundTrip(input, AdminRequest.init(decoding:), { $0.encoded() })
+        default: roundTrip(input, AdminReply.init(decoding:), { $0.encoded() })
         }
     }
 
