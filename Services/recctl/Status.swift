@@ -67,7 +67,8 @@ struct StatusView {
         lines.append(
             "RecServe gateway \(admin) · up \(Self.duration(status.uptimeSeconds)) · \(status.pendingRequests) pending · \(status.requestsTotal) answered · split \(split)"
         )
-        let window = status.windowSeconds
+        // A gateway up for less than the window has answered over its uptime only.
+        let window = min(status.windowSeconds, max(status.uptimeSeconds, 1))
         if let all = status.window.first {
             lines.append(
                 String(
