@@ -64,10 +64,8 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         let logger = Logger(label: "embedding-server")
         let (shard, shards) = (self.shard, self.shards)
         let load: ModelReload.Loader<EmbeddingShard> = { path in
-            let file = try ModelFile.load(path: path, itemTable: true, dense: false)
-            return (
-                file.config.version, EmbeddingShard(table: file.itemTable!, shard: shard, shards: shards, modelVersion: file.config.version)
-            )
+            let (config, table) = try ModelFile.loadTable(path: path)
+            return (config.version, EmbeddingShard(table: table, shard: shard, shards: shards, modelVersion: config.version))
         }
         let metrics = try options.startMetrics(logger: logger)
         let first = try load(model)

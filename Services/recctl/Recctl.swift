@@ -15,7 +15,8 @@ struct Recctl: AsyncParsableCommand {
         commandName: "recctl",
         abstract: "RecServe's operator CLI: run the suite locally, query it, benchmark it, make models.",
         subcommands: [
-            InitModel.self, Up.self, Query.self, Status.self, Rollout.self, Bench.self, BenchModel.self, BenchPush.self, Health.self,
+            InitModel.self, Compress.self, Up.self, Query.self, Status.self, Rollout.self, Bench.self, BenchModel.self, BenchPush.self,
+            Health.self,
             Eval.self, Keys.self,
             ExportONNX.self,
         ])

@@ -21,7 +21,7 @@ import ZeroMQ
         private(set) var failures: [String] = []
         private let done = DispatchSemaphore(value: 0)
 
-        init(gateway: String) {
+        init(gateway: String, items: Int64 = 1_000) {
             Thread { [self] in
                 defer { done.signal() }
                 guard let client = try? GatewayClient(context: ZMQContext(), endpoint: gateway) else { return }
@@ -30,7 +30,7 @@ import ZeroMQ
                     sent += 1
                     let request = RecommendRequest(
                         header: RequestHeader(requestID: 0, deadline: nil), userID: "load-\(sent)",
-                        history: Fixtures.randomIDs(count: 30, below: 1_000, seed: sent), candidates: Array(0..<300), k: 5)
+                        history: Fixtures.randomIDs(count: 30, below: Int(items), seed: sent), candidates: Array(0..<300), k: 5)
                     do {
                         let reply = try client.recommend(request, timeoutMilliseconds: 3_000)
                         lock.withLock {

@@ -45,7 +45,7 @@ public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
 
     // MARK: Metadata form (safetensors `__metadata__`: string to string)
 
-    var metadata: [String: String] {
+    public var metadata: [String: String] {
         [
             "recserve.format": "1", "items": String(itemCount), "dim": String(dim), "heads": String(heads),
             "layers": String(layers), "ffn_dim": String(ffnDim), "head_hidden": String(headHidden),

@@ -13,15 +13,22 @@ public struct ModelFile: Sendable {
 
     public static let itemTableName = "item_embedding"
 
-    /// Loads the dense weights, and the item table only when asked (it can be gigabytes).
+    /// Loads the dense weights, and the item table only when asked (it can be gigabytes); a
+    /// compressed table is widened to f32 (the embedding-server uses `loadTable` instead).
     public static func load(path: String, itemTable: Bool = false, dense: Bool = true) throws(ModelError) -> ModelFile {
         let reader = try Safetensors.Reader(path: path)
         let config = try ModelConfig(metadata: reader.metadata, path: path)
+        let format = try tableFormat(reader.metadata, path: path)
         var tensors: [Tensor] = []
         for entry in DenseWeights.layout(config) where dense {
             tensors.append(try reader.tensor(entry.name, shape: entry.shape))
         }
-        let table = itemTable ? try reader.tensor(itemTableName, shape: [config.itemCount, config.dim]) : nil
+        var table: Tensor?
+        if itemTable {
+            table =
+                format == .f32
+                ? try reader.tensor(itemTableName, shape: [config.itemCount, config.dim]) : try loadTable(path: path).table.dequantized()
+        }
         let weights = dense ? DenseWeights(config: config, tensors: tensors) : DenseWeights.empty(config)
         return ModelFile(config: config, dense: weights, itemTable: table)
     }

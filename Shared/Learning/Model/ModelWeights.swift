@@ -74,7 +74,7 @@ public struct DenseWeights: Sendable {
         zip(Self.layout(config).map(\.name), all).map { (name: $0, tensor: $1) }
     }
 
-    var all: [Tensor] {
+    public var all: [Tensor] {
         [positions, candidateToken] + layers.flatMap(\.all)
             + [finalNormWeight, finalNormBias, headFC1, headFC1Bias, headFC2, headFC2Bias]
     }

@@ -4,13 +4,42 @@ import Foundation
 /// naming each tensor's dtype, shape and byte range, then the raw little-endian data.
 ///
 /// Chosen because PyTorch and Hugging Face users already know it and can inspect our files with
-/// their own tools. Only F32 tensors are written or read for now.
+/// their own tools. Dense weights are F32; compressed item tables add F16, BF16 and U8 tensors.
 public enum Safetensors {
+    /// The element types RecServe reads and writes, by their safetensors names.
+    public enum DType: String, Sendable {
+        case f32 = "F32"
+        case f16 = "F16"
+        case bf16 = "BF16"
+        case u8 = "U8"
+
+        public var size: Int {
+            switch self {
+            case .f32: 4
+            case .f16, .bf16: 2
+            case .u8: 1
+            }
+        }
+    }
+
     public struct Entry: Sendable {
         public var name: String
+        public var dtype: DType
         public var shape: [Int]
         /// Byte range inside the data section.
         public var range: Range<Int>
+    }
+
+    /// A tensor to write as raw little-endian bytes of its dtype.
+    public struct RawTensor {
+        public var name: String
+        public var dtype: DType
+        public var shape: [Int]
+        public var bytes: UnsafeRawBufferPointer
+
+        public init(name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer) {
+            (self.name, self.dtype, self.shape, self.bytes) = (name, dtype, shape, bytes)
+        }
     }
 
     /// A parsed header; tensors are read on demand so a tier loads only what it needs.
@@ -49,12 +78,17 @@ public enum Safetensors {
                 guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                     let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
                 else { throw ModelError(.corrupt, "\(path): tensor '\(name)' has a malformed header entry") }
-                guard dtype == "F32" else { throw ModelError(.unsupported, "\(path): tensor '\(name)' is \(dtype); only F32 is supported") }
+                guard let type = DType(rawValue: dtype) else {
+                    throw ModelError(.unsupported, "\(path): tensor '\(name)' is \(dtype); RecServe reads F32, F16, BF16 and U8")
+                }
+                guard offsets[0] <= offsets[1], shape.allSatisfy({ $0 >= 0 }) else {
+                    throw ModelError(.corrupt, "\(path): tensor '\(name)' has a malformed header entry")
+                }
                 let range = offsets[0]..<offsets[1]
-                guard offsets[0] <= offsets[1], range.count == shape.reduce(1, *) * 4,
-                    8 + headerLength + offsets[1] <= size
-                else { throw ModelError(.corrupt, "\(path): tensor '\(name)' byte range \(offsets) does not match shape \(shape)") }
-                entries[name] = Entry(name: name, shape: shape, range: range)
+                guard range.count == shape.reduce(1, *) * type.size, 8 + headerLength + offsets[1] <= size else {
+                    throw ModelError(.corrupt, "\(path): tensor '\(name)' byte range \(offsets) does not match shape \(shape) of \(dtype)")
+                }
+                entries[name] = Entry(name: name, dtype: type, shape: shape, range: range)
             }
             self.entries = entries
             self.metadata = metadata
@@ -62,34 +96,60 @@ public enum Safetensors {
             fileSize = size
         }
 
-        /// Reads one tensor, checking it has the shape the caller expects.
+        /// Reads one F32 tensor, checking it has the shape the caller expects.
         public func tensor(_ name: String, shape expected: [Int]) throws(ModelError) -> Tensor {
+            let entry = try entry(name, dtype: .f32, shape: expected)
+            let tensor = Tensor(shape: entry.shape)
+            try read(entry, into: UnsafeMutableRawPointer(tensor.data))
+            return tensor
+        }
+
+        /// The entry of a tensor that must exist with this dtype and shape.
+        public func entry(_ name: String, dtype: DType, shape expected: [Int]) throws(ModelError) -> Entry {
             guard let entry = entries[name] else { throw ModelError(.corrupt, "\(path): tensor '\(name)' is missing") }
+            guard entry.dtype == dtype else {
+                throw ModelError(.mismatch, "\(path): tensor '\(name)' is \(entry.dtype.rawValue), expected \(dtype.rawValue)")
+            }
             guard entry.shape == expected else {
                 throw ModelError(.mismatch, "\(path): tensor '\(name)' has shape \(entry.shape), expected \(expected)")
             }
-            let tensor = Tensor(shape: entry.shape)
+            return entry
+        }
+
+        /// Copies a tensor's raw bytes to `destination` (which must hold `entry.range.count` bytes).
+        public func read(_ entry: Entry, into destination: UnsafeMutableRawPointer) throws(ModelError) {
             let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw ModelError(.io, "\(path): cannot open for reading tensor '\(name)'") }
+            guard fd >= 0 else { throw ModelError(.io, "\(path): cannot open for reading tensor '\(entry.name)'") }
             defer { close(fd) }
             var done = 0
-            let raw = UnsafeMutableRawPointer(tensor.data)
             while done < entry.range.count {
-                let n = pread(fd, raw + done, entry.range.count - done, off_t(dataStart + entry.range.lowerBound + done))
-                guard n > 0 else { throw ModelError(.corrupt, "\(path): short read of tensor '\(name)'") }
+                let n = pread(fd, destination + done, entry.range.count - done, off_t(dataStart + entry.range.lowerBound + done))
+                guard n > 0 else { throw ModelError(.corrupt, "\(path): short read of tensor '\(entry.name)'") }
                 done += n
             }
-            return tensor
         }
     }
 
-    /// Writes tensors and metadata; the header is padded to 8 bytes so data is aligned for mmap readers.
+    /// Writes F32 tensors and metadata.
     public static func write(path: String, tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) throws(ModelError) {
+        try write(
+            path: path,
+            raw: tensors.map {
+                RawTensor(name: $0.name, dtype: .f32, shape: $0.tensor.shape, bytes: UnsafeRawBufferPointer($0.tensor.buffer))
+            }, metadata: metadata)
+    }
+
+    /// Writes tensors of any supported dtype; the header is padded to 8 bytes so data is aligned
+    /// for mmap readers.
+    public static func write(path: String, raw tensors: [RawTensor], metadata: [String: String]) throws(ModelError) {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
-        for (name, tensor) in tensors {
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.byteCount]]
-            offset += tensor.byteCount
+        for tensor in tensors {
+            precondition(tensor.bytes.count == tensor.shape.reduce(1, *) * tensor.dtype.size, "\(tensor.name): bytes do not match shape")
+            header[tensor.name] = [
+                "dtype": tensor.dtype.rawValue, "shape": tensor.shape, "data_offsets": [offset, offset + tensor.bytes.count],
+            ]
+            offset += tensor.bytes.count
         }
         guard var headerBytes = try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]) else {
             throw ModelError(.io, "\(path): cannot encode safetensors header")
@@ -103,8 +163,11 @@ public enum Safetensors {
         do {
             try handle.write(contentsOf: Data(bytes: &length, count: 8))
             try handle.write(contentsOf: headerBytes)
-            for (_, tensor) in tensors {
-                try handle.write(contentsOf: Data(bytesNoCopy: tensor.data, count: tensor.byteCount, deallocator: .none))
+            for tensor in tensors where tensor.bytes.count > 0 {
+                try handle.write(
+                    contentsOf: Data(
+                        bytesNoCopy: UnsafeMutableRawPointer(mutating: tensor.bytes.baseAddress!), count: tensor.bytes.count,
+                        deallocator: .none))
             }
             try handle.synchronize()
             try handle.close()

@@ -53,6 +53,7 @@ public final class EmbeddingServer: Sendable {
             metadata: [
                 "endpoint": "\(socket.lastEndpoint)", "shard": "\(configuration.shard)/\(configuration.shards)",
                 "rows": "\(handler.shards.newest.value.ownedRows)", "version": "\(handler.shards.newest.version)",
+                "table": "\(handler.shards.newest.value.format.rawValue), \(handler.shards.newest.value.tableBytes >> 20) MiB",
                 "curve": "\(configuration.curve.map { "\($0.allowedClients.count) allowed keys" } ?? "off")",
             ])
         let attached = try attach?(context)

@@ -11,9 +11,12 @@ public struct EmbeddingShard: Sendable {
     public let itemCount: Int
     public let dim: Int
     public let modelVersion: String
-    /// Shared storage: the parameter server's pushes update it in place, on the server's loop
-    /// thread only (the same thread that serves lookups).
+    /// Shared f32 storage: the parameter server's pushes update it in place, on the server's loop
+    /// thread only (the same thread that serves lookups). Empty when the table is compressed.
     public let rows: Tensor
+    /// The owned rows in a compressed format (serving only: pushes are refused), widened per lookup.
+    public let compressed: CompressedTable?
+    public let ownedRows: Int
 
     public init(table: Tensor, shard: Int, shards: Int, modelVersion: String) {
         precondition(shards >= 1 && shard >= 0 && shard < shards, "shard \(shard) of \(shards) is out of range")
@@ -22,14 +25,39 @@ public struct EmbeddingShard: Sendable {
         itemCount = table.rows
         dim = table.shape[1]
         self.modelVersion = modelVersion
-        let owned = (itemCount - shard + shards - 1) / shards
-        rows = Tensor(shape: [owned, dim])
-        for local in 0..<owned {
+        ownedRows = (itemCount - shard + shards - 1) / shards
+        compressed = nil
+        rows = Tensor(shape: [ownedRows, dim])
+        for local in 0..<ownedRows {
             rows.row(local).update(from: table.row(local * shards + shard), count: dim)
         }
     }
 
-    public var ownedRows: Int { rows.rows }
+    /// A shard of a table in any format: f32 rows become trainable storage; other formats stay
+    /// compact (with one shard, the loaded table itself is kept: no second copy).
+    public init(table: CompressedTable, shard: Int, shards: Int, modelVersion: String) {
+        precondition(shards >= 1 && shard >= 0 && shard < shards, "shard \(shard) of \(shards) is out of range")
+        self.shard = shard
+        self.shards = shards
+        itemCount = table.rows
+        dim = table.dim
+        self.modelVersion = modelVersion
+        ownedRows = (itemCount - shard + shards - 1) / shards
+        let owned = stride(from: shard, to: itemCount, by: shards)
+        if table.format == .f32 {
+            compressed = nil
+            rows = Tensor(shape: [ownedRows, dim])
+            for (local, id) in owned.enumerated() { table.decode(row: id, into: rows.row(local)) }
+        } else {
+            compressed = shards == 1 ? table : table.subset(Array(owned))
+            rows = Tensor(shape: [0, dim])
+        }
+    }
+
+    public var format: TableFormat { compressed?.format ?? .f32 }
+
+    /// Memory the owned rows take in their format.
+    public var tableBytes: Int { compressed?.byteCount ?? rows.byteCount }
 
     public func owns(_ id: Int64) -> Bool {
         id >= 0 && id < Int64(itemCount) && Int(id % Int64(shards)) == shard
@@ -51,7 +79,11 @@ public struct EmbeddingShard: Sendable {
                     destination.update(from: buffer.baseAddress! + earlier * dim, count: dim)
                 } else {
                     firstPosition[id] = i
-                    destination.update(from: rows.row(Int(id) / shards), count: dim)
+                    if let compressed {
+                        compressed.decode(row: Int(id) / shards, into: destination)
+                    } else {
+                        destination.update(from: rows.row(Int(id) / shards), count: dim)
+                    }
                 }
             }
         }

@@ -82,6 +82,11 @@ final class PushHandler {
     /// Why nothing of `request` may be applied, if so: every part is checked before any is applied.
     private func problem(with request: PushRequest, current: VersionRegistry<EmbeddingShard>.Entry) -> ServiceError? {
         if let problem = limits.checkRows(count: request.ids.count, what: "rows") { return problem }
+        guard current.value.compressed == nil else {
+            return .badRequest(
+                "\(current.version) is served from a \(current.value.format.rawValue) table, which is read-only: train on an f32 table and compress it afterwards (`recctl compress`)"
+            )
+        }
         guard request.gradients.allSatisfy(\.isFinite) else { return .badRequest("row gradients have NaN or infinite values; not applied") }
         guard !request.denseGradients.isEmpty || request.wantDense else { return nil }
         guard let dense, dense.version == current.version else {

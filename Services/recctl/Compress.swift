@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Model
+
+struct Compress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Convert a model's item table to a compact format (post-training); every tier loads the result and hot swap works across formats.",
+        discussion: """
+            Formats: \(TableFormat.allCases.map(\.rawValue).joined(separator: ", ")). The dense weights are copied unchanged. \
+            Prints bytes per row, the table's size against f32, and the largest decoding error next to the format's bound.
+            """)
+
+    @Option(help: "The f32 model file to convert.")
+    var model: String
+    @Option(name: .shortAndLong, help: "Where to write the converted model.")
+    var output: String
+    @Option(help: "Table format.")
+    var format: String
+    @Option(help: "Version of the converted model (default: the input's version and the format, e.g. trained-1-int8-rowwise).")
+    var version: String?
+
+    func validate() throws {
+        guard TableFormat(rawValue: format) != nil else {
+            throw ValidationError(
+                "--format must be one of \(TableFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(format)'")
+        }
+    }
+
+    func run() throws {
+        let tableFormat = TableFormat(rawValue: format)!
+        var file = try ModelFile.load(path: model, itemTable: true)
+        let table = file.itemTable!
+        let started = Date()
+        let compressed = CompressedTable.compress(table, format: tableFormat)
+        file.config.version = version ?? "\(file.config.version)-\(tableFormat.rawValue)"
+        try ModelFile.save(path: output, config: file.config, dense: file.dense, table: compressed)
+        var (worst, worstRatio) = (Float(0), Float(0))
+        var row = [Float](repeating: 0, count: table.shape[1])
+        for index in 0..<table.rows {
+            compressed.decode(row: index, into: &row)
+            let values = UnsafeBufferPointer(start: table.row(index), count: row.count)
+            let error = zip(values, row).map { abs($0 - $1) }.max() ?? 0
+            let bound = compressed.errorBound(row: index, values: values)
+            worst = max(worst, error)
+            if bound > 0 { worstRatio = max(worstRatio, error / bound) }
+        }
+        let f32Bytes = table.byteCount
+        print(
+            String(
+                format:
+                    "wrote %@ (version %@): %@ table, %d bytes a row, %.2f MiB (f32: %.2f MiB, %.3fx); largest error %.3g (%.2f of the format's bound) in %.1f s",
+                output, file.config.version, tableFormat.rawValue, tableFormat.bytesPerRow(dim: row.count),
+                Double(compressed.byteCount) / 1_048_576, Double(f32Bytes) / 1_048_576, Double(compressed.byteCount) / Double(f32Bytes),
+                Double(worst), Double(worstRatio), Date().timeIntervalSince(started)))
+    }
+}

@@ -1,0 +1,74 @@
+/// Item tables in every `TableFormat`: `item_embedding` holds f32, f16 or bf16 values; the row-wise
+/// formats store `item_embedding.codes` (U8, `[items, code bytes per row]`) with
+/// `item_embedding.scale` and `item_embedding.bias` (F32, `[items]`). The format is named in the
+/// metadata (`table_format`; absent means f32).
+extension ModelFile {
+    public static let codesName = itemTableName + ".codes"
+    public static let scaleName = itemTableName + ".scale"
+    public static let biasName = itemTableName + ".bias"
+
+    /// The format a file's metadata names; an unknown one is refused naming it.
+    static func tableFormat(_ metadata: [String: String], path: String) throws(ModelError) -> TableFormat {
+        guard let name = metadata[TableFormat.metadataKey] else { return .f32 }
+        guard let format = TableFormat(rawValue: name) else {
+            throw ModelError(
+                .unsupported,
+                "\(path): table format '\(name)' is unknown; known formats: \(TableFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        return format
+    }
+
+    /// The item table in its stored format (the embedding-server's load: never widened to f32).
+    public static func loadTable(path: String) throws(ModelError) -> (config: ModelConfig, table: CompressedTable) {
+        let reader = try Safetensors.Reader(path: path)
+        let config = try ModelConfig(metadata: reader.metadata, path: path)
+        let format = try tableFormat(reader.metadata, path: path)
+        let (items, dim) = (config.itemCount, config.dim)
+        switch format {
+        case .f32, .f16, .bf16:
+            let dtype: Safetensors.DType = format == .f32 ? .f32 : format == .f16 ? .f16 : .bf16
+            let entry = try reader.entry(itemTableName, dtype: dtype, shape: [items, dim])
+            let table = CompressedTable(format: format, rows: items, dim: dim)
+            try reader.read(entry, into: table.codes)
+            return (config, table)
+        case .int8Rowwise, .int4Rowwise:
+            let codes = try reader.entry(codesName, dtype: .u8, shape: [items, CompressedTable.codeBytes(format, dim: dim)])
+            let scale = try reader.tensor(scaleName, shape: [items])
+            let bias = try reader.tensor(biasName, shape: [items])
+            guard scale.buffer.allSatisfy({ $0.isFinite && $0 > 0 }), bias.buffer.allSatisfy(\.isFinite) else {
+                throw ModelError(.corrupt, "\(path): tensor '\(scaleName)' or '\(biasName)' holds a non-finite or non-positive scale")
+            }
+            let table = CompressedTable(format: format, rows: items, dim: dim, scale: scale.array, bias: bias.array)
+            try reader.read(codes, into: table.codes)
+            return (config, table)
+        }
+    }
+
+    /// Writes the dense weights with `table` in its format.
+    public static func save(path: String, config: ModelConfig, dense: DenseWeights, table: CompressedTable) throws(ModelError) {
+        var metadata = config.metadata
+        if table.format != .f32 { metadata[TableFormat.metadataKey] = table.format.rawValue }
+        let denseTensors = zip(DenseWeights.layout(config).map(\.name), dense.all).map { name, tensor in
+            Safetensors.RawTensor(name: name, dtype: .f32, shape: tensor.shape, bytes: UnsafeRawBufferPointer(tensor.buffer))
+        }
+        let (items, dim) = (config.itemCount, config.dim)
+        let scale = Tensor(shape: [table.scale.count], values: table.scale)
+        let bias = Tensor(shape: [table.bias.count], values: table.bias)
+        var tableTensors: [Safetensors.RawTensor]
+        switch table.format {
+        case .f32, .f16, .bf16:
+            let dtype: Safetensors.DType = table.format == .f32 ? .f32 : table.format == .f16 ? .f16 : .bf16
+            tableTensors = [.init(name: itemTableName, dtype: dtype, shape: [items, dim], bytes: table.codeBytes)]
+        case .int8Rowwise, .int4Rowwise:
+            tableTensors = [
+                .init(name: codesName, dtype: .u8, shape: [items, table.codeBytesPerRow], bytes: table.codeBytes),
+                .init(name: scaleName, dtype: .f32, shape: [items], bytes: UnsafeRawBufferPointer(scale.buffer)),
+                .init(name: biasName, dtype: .f32, shape: [items], bytes: UnsafeRawBufferPointer(bias.buffer)),
+            ]
+        }
+        try withExtendedLifetime((scale, bias, table)) { () throws(ModelError) in
+            try Safetensors.write(path: path, raw: tableTensors + denseTensors, metadata: metadata)
+        }
+    }
+}

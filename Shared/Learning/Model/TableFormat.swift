@@ -1,0 +1,33 @@
+/// How an item table is stored. f32 is what training produces; the others are post-training
+/// conversions (`recctl compress`) that the embedding-server serves, widening rows to f32 on lookup.
+public enum TableFormat: String, Sendable, CaseIterable {
+    case f32
+    /// IEEE half precision: 2 bytes a value, relative error at most 2^-11 within its range.
+    case f16
+    /// bfloat16 (f32's exponent, 8 bits of mantissa): 2 bytes a value, relative error at most 2^-9.
+    case bf16
+    /// Per row: a u8 code a value plus an f32 scale and bias (FBGEMM's row-wise layout);
+    /// absolute error at most scale / 2 = (row max - row min) / 510.
+    case int8Rowwise = "int8-rowwise"
+    /// Per row: two 4-bit codes a byte (low nibble first) plus an f32 scale and bias; absolute
+    /// error at most scale / 2 = (row max - row min) / 30.
+    case int4Rowwise = "int4-rowwise"
+
+    /// The metadata key naming the format in a model file (absent: f32).
+    public static let metadataKey = "table_format"
+
+    /// Bytes one row of `dim` values takes, scale and bias included.
+    public func bytesPerRow(dim: Int) -> Int {
+        switch self {
+        case .f32: 4 * dim
+        case .f16, .bf16: 2 * dim
+        case .int8Rowwise: dim + 8
+        case .int4Rowwise: (dim + 1) / 2 + 8
+        }
+    }
+
+    var isRowwise: Bool { self == .int8Rowwise || self == .int4Rowwise }
+
+    /// Largest code of a row-wise format.
+    var levels: Float { self == .int8Rowwise ? 255 : 15 }
+}
