@@ -33,6 +33,8 @@ struct TrainerCommand: ParsableCommand {
     var negatives = defaults.negatives
     @Option(help: "Items of each example's own history added as negatives (teaches that seen items are not next).")
     var historyNegatives = defaults.historyNegatives
+    @Option(help: "Of the sampled negatives, how many are drawn by popularity^0.75 instead of uniformly (hard negatives).")
+    var popularNegatives = defaults.popularNegatives
     @Option(help: "Loss: bce (each candidate on its own) or softmax (the target against its negatives).")
     var loss = defaults.loss.rawValue
     @Option(help: "Adam learning rate for the dense weights.")
@@ -83,6 +85,7 @@ struct TrainerCommand: ParsableCommand {
         configuration.batchSize = batchSize
         configuration.negatives = negatives
         configuration.historyNegatives = max(0, historyNegatives)
+        configuration.popularNegatives = max(0, popularNegatives)
         guard let lossKind = TrainingLoss(rawValue: loss) else { throw ValidationError("--loss is bce or softmax, not \(loss)") }
         configuration.loss = lossKind
         configuration.learningRate = learningRate

@@ -1,4 +1,5 @@
 import Dataset
+import Foundation
 import Model
 
 /// Draws training examples in serving's exact structure.
@@ -10,17 +11,44 @@ import Model
 /// negatives (items the user never interacted with) and up to `historyNegatives` of the history's
 /// own items: serving ranks every item, already-seen ones included (RecBole's protocol keeps them),
 /// so the model must learn that what was just watched is not what comes next.
+///
+/// `popularNegatives` of the sampled negatives are drawn in proportion to training popularity to
+/// the power 0.75 (word2vec's smoothing) instead of uniformly: full-ranking evaluation's hardest
+/// competitors are the popular items, which uniform sampling over the catalog rarely shows the
+/// model as negatives. (No log-Q correction: the uniform share keeps every item in play.)
 public struct SampleBuilder: Sendable {
     public let split: LeaveOneOutSplit
     public let maxHistory: Int
     public let negatives: Int
     public let historyNegatives: Int
+    public let popularNegatives: Int
+    /// Cumulative sampling weights over item ids, for the popularity-drawn negatives.
+    private let popularity: [Double]
 
-    public init(split: LeaveOneOutSplit, maxHistory: Int, negatives: Int, historyNegatives: Int = 0) {
+    public init(split: LeaveOneOutSplit, maxHistory: Int, negatives: Int, historyNegatives: Int = 0, popularNegatives: Int = 0) {
         self.split = split
         self.maxHistory = maxHistory
         self.negatives = negatives
         self.historyNegatives = historyNegatives
+        self.popularNegatives = min(popularNegatives, negatives)
+        var counts = [Double](repeating: 0, count: split.dataset.itemCount)
+        for sequence in split.training { for item in sequence { counts[Int(item)] += 1 } }
+        var total = 0.0
+        popularity = counts.map { count in
+            total += Foundation.pow(count, 0.75)
+            return total
+        }
+    }
+
+    /// An item id drawn in proportion to its smoothed popularity.
+    func popularItem(using rng: inout SeededRandom) -> Int64 {
+        let point = Double.random(in: 0..<popularity[popularity.count - 1], using: &rng)
+        var (low, high) = (0, popularity.count - 1)
+        while low < high {
+            let middle = (low + high) / 2
+            if popularity[middle] > point { high = middle } else { low = middle + 1 }
+        }
+        return Int64(low)
     }
 
     /// `count` examples for `user` (none if its training prefix has fewer than 2 items).
@@ -34,7 +62,8 @@ public struct SampleBuilder: Sendable {
             let history = Array(sequence[max(0, target - maxHistory)..<target])
             var candidates = [sequence[target]]
             while candidates.count <= negatives {
-                let item = Int64.random(in: 0..<itemCount, using: &rng)
+                let popular = candidates.count <= popularNegatives
+                let item = popular ? popularItem(using: &rng) : Int64.random(in: 0..<itemCount, using: &rng)
                 if !interacted.contains(item) { candidates.append(item) }
             }
             if historyNegatives > 0 {

@@ -61,7 +61,7 @@ public final class Trainer {
         var rng = SeededRandom(seed: configuration.seed &* 7_919 &+ UInt64(configuration.worker))
         let builder = SampleBuilder(
             split: split, maxHistory: model.config.maxHistory, negatives: configuration.negatives,
-            historyNegatives: configuration.historyNegatives)
+            historyNegatives: configuration.historyNegatives, popularNegatives: configuration.popularNegatives)
         let users = (0..<split.dataset.userCount).filter { $0 % configuration.workers == configuration.worker }
         var reports: [EpochReport] = []
         var best = -1.0

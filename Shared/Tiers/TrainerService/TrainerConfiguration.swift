@@ -16,6 +16,8 @@ public struct TrainerConfiguration: Sendable {
     public var negatives = 8
     /// Items of the example's own history added as negatives (see `SampleBuilder`).
     public var historyNegatives = 0
+    /// Of `negatives`, how many are drawn by smoothed popularity instead of uniformly (see `SampleBuilder`).
+    public var popularNegatives = 0
     public var loss = TrainingLoss.binaryCrossEntropy
     public var learningRate: Float = 0.001
     /// The dense learning rate is multiplied by this after every epoch (1: constant).
