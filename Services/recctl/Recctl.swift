@@ -16,7 +16,7 @@ struct Recctl: AsyncParsableCommand {
         abstract: "RecServe's operator CLI: run the suite locally, query it, benchmark it, make models.",
         subcommands: [
             InitModel.self, Compress.self, Up.self, Query.self, Status.self, Rollout.self, Bench.self, BenchModel.self, BenchPush.self,
-            Health.self,
+            Health.self, BenchLookup.self,
             Eval.self, Keys.self,
             ExportONNX.self,
         ])

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The memory / speed / accuracy table of the item-table formats (docs/compression.md):
+#  - bytes per row, and the whole table for ML-100K (1,682 items) and W2 (1,000,000 items), d 64;
+#  - the embedding-server's resident memory serving W2 in each format (alone, after loading);
+#  - lookup latency of 1,000 random ids from that server (p50 / p99, every format in this run);
+#  - full-ranking test NDCG@10 and HR@10 on ML-100K under both protocols, for three trained
+#    models (seeds 1-3) converted after training, with the difference from f32;
+#  - the whole suite's resident memory serving W2 from the f32 and the int8 row-wise table;
+# then a plot of table memory against NDCG@10 (docs/compression.png).
+#
+#   scripts/bench-compression.sh     env: MODELS (trained f32 models, default run/seeds/model-{1,2,3}.safetensors
+#                                         from scripts/train-seeds.sh), PORT (6055)
+. "$(dirname "$0")/lib.sh"
+build_release
+out=run/compression
+mkdir -p "$out"
+formats=(f32 f16 bf16 int8-rowwise int4-rowwise)
+read -r -a models <<<"${MODELS:-run/seeds/model-1.safetensors run/seeds/model-2.safetensors run/seeds/model-3.safetensors}"
+for model in "${models[@]}"; do
+  [ -f "$model" ] || { echo "missing $model: train three seeds first (scripts/train-seeds.sh, see docs/training.md) or set MODELS" >&2; exit 1; }
+done
+port=${PORT:-6055}
+w2=run/w2.safetensors
+[ -f "$w2" ] || "$bin/recctl" init-model --output "$w2" --items 1000000 --dim 64 --layers 2 --heads 2 --max-history 500 --seed 2 >/dev/null
+
+echo "== converting (recctl compress)"
+for format in "${formats[@]}"; do
+  "$bin/recctl" compress --model "$w2" --output "$out/w2-$format.safetensors" --format "$format" | tee "$out/w2-$format.compress.txt"
+  for index in "${!models[@]}"; do
+    "$bin/recctl" compress --model "${models[$index]}" --output "$out/ml-$((index + 1))-$format.safetensors" --format "$format" >/dev/null
+  done
+done
+
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+# Waits until an embedding-server answers a lookup (it has loaded its table).
+wait_lookup() {
+  for _ in $(seq 1 600); do
+    "$bin/recctl" bench-lookup --embedding "$1" --items 1000 --ids 1 --lookups 1 >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+echo "== W2: embedding-server memory and lookup latency per format"
+for format in "${formats[@]}"; do
+  endpoint="tcp://127.0.0.1:$port"
+  "$bin/embedding-server" --model "$out/w2-$format.safetensors" --bind "$endpoint" --reload-interval-ms 0 --log-level warning &
+  server=$!
+  wait_lookup "$endpoint" || { echo "embedding-server ($format) did not answer" >&2; kill "$server"; exit 1; }
+  echo "$(rss_kib "$server")" >"$out/w2-$format.rss"
+  "$bin/recctl" bench-lookup --embedding "$endpoint" --items 1000000 --ids 1000 --lookups 300 --json >"$out/w2-$format.lookup.json"
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  echo "$format: RSS $(($(cat "$out/w2-$format.rss") / 1024)) MiB"
+done
+
+echo "== ML-100K: test metrics of the three trained models in each format"
+for format in "${formats[@]}"; do
+  for index in "${!models[@]}"; do
+    "$bin/recctl" eval --model "$out/ml-$((index + 1))-$format.safetensors" --json >"$out/ml-$((index + 1))-$format.eval.json"
+  done
+done
+
+echo "== W2: the whole suite's memory (1 encoder, 2 scorers, gateway, embedding-server) after a short load"
+suite_rss() {
+  local format=$1 total=0
+  start_suite "$out/suite-$format.log" --model "$out/w2-$format.safetensors" --scorers 2 --port "$port" --log-level warning
+  "$bin/recctl" bench --gateway "tcp://127.0.0.1:$port" --items 1000000 --seconds 10 --concurrency 2 --history-length 500 \
+    --candidates 5000 -k 100 --zipf 1.05 --json >"$out/suite-$format.bench.json"
+  for pid in $(pgrep -P "$suite_pid"); do total=$((total + $(rss_kib "$pid"))); done
+  stop_suite
+  echo "$total" >"$out/suite-$format.rss"
+  echo "$format suite: $((total / 1024)) MiB"
+}
+suite_rss f32
+suite_rss int8-rowwise
+
+venv=run/venv-plot
+"$venv/bin/python" -c 'import matplotlib' 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q matplotlib; }
+"$venv/bin/python" scripts/plot_compression.py "$out" "${#models[@]}" "${formats[@]}"
