@@ -17,10 +17,13 @@ struct Compress: ParsableCommand {
     var output: String
     @Option(help: "Table format.")
     var format: String
+    @Option(help: "With --format pruned-csr: the fraction of values to drop, smallest magnitudes first (0.5, 0.8, 0.95).")
+    var prune = 0.8
     @Option(help: "Version of the converted model (default: the input's version and the format, e.g. trained-1-int8-rowwise).")
     var version: String?
 
     func validate() throws {
+        guard prune >= 0 && prune < 1 else { throw ValidationError("--prune must be in [0, 1), got \(prune)") }
         guard TableFormat(rawValue: format) != nil else {
             throw ValidationError(
                 "--format must be one of \(TableFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(format)'")
@@ -32,8 +35,9 @@ struct Compress: ParsableCommand {
         var file = try ModelFile.load(path: model, itemTable: true)
         let table = file.itemTable!
         let started = Date()
-        let compressed = CompressedTable.compress(table, format: tableFormat)
-        file.config.version = version ?? "\(file.config.version)-\(tableFormat.rawValue)"
+        let compressed = CompressedTable.compress(table, format: tableFormat, prune: prune)
+        let name = tableFormat == .prunedCSR ? "pruned-\(Int((prune * 100).rounded()))" : tableFormat.rawValue
+        file.config.version = version ?? "\(file.config.version)-\(name)"
         try ModelFile.save(path: output, config: file.config, dense: file.dense, table: compressed)
         var (worst, worstRatio) = (Float(0), Float(0))
         var row = [Float](repeating: 0, count: table.shape[1])

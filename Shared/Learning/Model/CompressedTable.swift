@@ -15,11 +15,15 @@ public final class CompressedTable: @unchecked Sendable {
     /// Per row, row-wise formats only (empty otherwise).
     public let scale: [Float]
     public let bias: [Float]
+    /// The kept values of a pruned table (nil for the other formats).
+    public let pruned: PrunedRows?
 
-    init(format: TableFormat, rows: Int, dim: Int, scale: [Float] = [], bias: [Float] = []) {
+    init(format: TableFormat, rows: Int, dim: Int, scale: [Float] = [], bias: [Float] = [], pruned: PrunedRows? = nil) {
+        precondition((format == .prunedCSR) == (pruned != nil), "a pruned table needs its rows, and only it")
         self.format = format
         self.rows = rows
         self.dim = dim
+        self.pruned = pruned
         codeBytesPerRow = Self.codeBytes(format, dim: dim)
         codes = .allocate(byteCount: max(rows * codeBytesPerRow, 1), alignment: 64)
         codes.initializeMemory(as: UInt8.self, repeating: 0, count: max(rows * codeBytesPerRow, 1))
@@ -35,18 +39,22 @@ public final class CompressedTable: @unchecked Sendable {
         case .f16, .bf16: 2 * dim
         case .int8Rowwise: dim
         case .int4Rowwise: (dim + 1) / 2
+        case .prunedCSR: 0
         }
     }
 
-    /// Memory the table takes: codes, scales and biases.
-    public var byteCount: Int { rows * codeBytesPerRow + (scale.count + bias.count) * 4 }
+    /// Memory the table takes: codes, scales and biases (or a pruned table's CSR arrays).
+    public var byteCount: Int { rows * codeBytesPerRow + (scale.count + bias.count) * 4 + (pruned?.byteCount ?? 0) }
 
     /// The codes as bytes, `rows × codeBytesPerRow`.
     public var codeBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: codes, count: rows * codeBytesPerRow) }
 
-    /// Converts an f32 table `[rows, dim]`.
-    public static func compress(_ table: Tensor, format: TableFormat) -> CompressedTable {
+    /// Converts an f32 table `[rows, dim]`; `prune` is the fraction of values pruning drops.
+    public static func compress(_ table: Tensor, format: TableFormat, prune: Double = 0.8) -> CompressedTable {
         let (rows, dim) = (table.rows, table.count / max(table.rows, 1))
+        if format == .prunedCSR {
+            return CompressedTable(format: format, rows: rows, dim: dim, pruned: PrunedRows(table, dropping: prune))
+        }
         var scale: [Float] = []
         var bias: [Float] = []
         if format.isRowwise {
@@ -69,6 +77,7 @@ public final class CompressedTable: @unchecked Sendable {
     private func encode(row: Int, from values: UnsafePointer<Float>) {
         let destination = codes + row * codeBytesPerRow
         switch format {
+        case .prunedCSR: return
         case .f32:
             destination.copyMemory(from: values, byteCount: 4 * dim)
         case .f16:
@@ -95,6 +104,7 @@ public final class CompressedTable: @unchecked Sendable {
     public func decode(row: Int, into destination: UnsafeMutablePointer<Float>) {
         let source = codes + row * codeBytesPerRow
         switch format {
+        case .prunedCSR: pruned!.decode(row: row, into: destination, dim: dim)
         case .f32:
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: 4 * dim)
         case .f16:
@@ -129,7 +139,7 @@ public final class CompressedTable: @unchecked Sendable {
     public func subset(_ ids: some Collection<Int>) -> CompressedTable {
         let picked = CompressedTable(
             format: format, rows: ids.count, dim: dim, scale: format.isRowwise ? ids.map { scale[$0] } : [],
-            bias: format.isRowwise ? ids.map { bias[$0] } : [])
+            bias: format.isRowwise ? ids.map { bias[$0] } : [], pruned: pruned?.subset(ids))
         for (local, id) in ids.enumerated() {
             (picked.codes + local * codeBytesPerRow).copyMemory(from: codes + id * codeBytesPerRow, byteCount: codeBytesPerRow)
         }
@@ -153,6 +163,7 @@ public final class CompressedTable: @unchecked Sendable {
         case .f16: return largest * Float(Float16.ulpOfOne) / 2 + Float(Float16.leastNonzeroMagnitude)
         case .bf16: return largest / 256
         case .int8Rowwise, .int4Rowwise: return scale[row] / 2 * (1 + 1e-5) + abs(bias[row]) * 1e-6
+        case .prunedCSR: return pruned!.threshold
         }
     }
 }

@@ -6,6 +6,11 @@ extension ModelFile {
     public static let codesName = itemTableName + ".codes"
     public static let scaleName = itemTableName + ".scale"
     public static let biasName = itemTableName + ".bias"
+    public static let offsetsName = itemTableName + ".row_offsets"
+    public static let columnsName = itemTableName + ".columns"
+    public static let valuesName = itemTableName + ".values"
+    /// Metadata: a pruned table's threshold (its error bound), for tools.
+    static let pruneThresholdKey = "prune_threshold"
 
     /// The format a file's metadata names; an unknown one is refused naming it.
     static func tableFormat(_ metadata: [String: String], path: String) throws(ModelError) -> TableFormat {
@@ -42,6 +47,18 @@ extension ModelFile {
             let table = CompressedTable(format: format, rows: items, dim: dim, scale: scale.array, bias: bias.array)
             try reader.read(codes, into: table.codes)
             return (config, table)
+        case .prunedCSR:
+            let kept = reader.entries[valuesName]?.shape ?? []
+            guard kept.count == 1 else { throw ModelError(.corrupt, "\(path): tensor '\(valuesName)' is missing or not 1-D") }
+            let rows = PrunedRows(
+                offsets: try reader.array(offsetsName, dtype: .u32, shape: [items + 1], as: UInt32.self),
+                columns: try reader.array(columnsName, dtype: .u16, shape: kept, as: UInt16.self),
+                values: try reader.array(valuesName, dtype: .f32, shape: kept, as: Float.self),
+                threshold: Float(reader.metadata[pruneThresholdKey] ?? "") ?? .infinity)
+            if let problem = rows.problem(rows: items, dim: dim) {
+                throw ModelError(.corrupt, "\(path): tensor '\(offsetsName)' / '\(columnsName)': \(problem)")
+            }
+            return (config, CompressedTable(format: format, rows: items, dim: dim, pruned: rows))
         }
     }
 
@@ -49,6 +66,7 @@ extension ModelFile {
     public static func save(path: String, config: ModelConfig, dense: DenseWeights, table: CompressedTable) throws(ModelError) {
         var metadata = config.metadata
         if table.format != .f32 { metadata[TableFormat.metadataKey] = table.format.rawValue }
+        if let pruned = table.pruned { metadata[pruneThresholdKey] = "\(pruned.threshold)" }
         let denseTensors = zip(DenseWeights.layout(config).map(\.name), dense.all).map { name, tensor in
             Safetensors.RawTensor(name: name, dtype: .f32, shape: tensor.shape, bytes: UnsafeRawBufferPointer(tensor.buffer))
         }
@@ -56,6 +74,7 @@ extension ModelFile {
         let scale = Tensor(shape: [table.scale.count], values: table.scale)
         let bias = Tensor(shape: [table.bias.count], values: table.bias)
         var tableTensors: [Safetensors.RawTensor]
+        var owned: [Safetensors.OwnedBytes] = []
         switch table.format {
         case .f32, .f16, .bf16:
             let dtype: Safetensors.DType = table.format == .f32 ? .f32 : table.format == .f16 ? .f16 : .bf16
@@ -66,8 +85,16 @@ extension ModelFile {
                 .init(name: scaleName, dtype: .f32, shape: [items], bytes: UnsafeRawBufferPointer(scale.buffer)),
                 .init(name: biasName, dtype: .f32, shape: [items], bytes: UnsafeRawBufferPointer(bias.buffer)),
             ]
+        case .prunedCSR:
+            let pruned = table.pruned!
+            owned = [.init(pruned.offsets), .init(pruned.columns), .init(pruned.values)]
+            tableTensors = [
+                .init(name: offsetsName, dtype: .u32, shape: [items + 1], bytes: owned[0].bytes),
+                .init(name: columnsName, dtype: .u16, shape: [pruned.columns.count], bytes: owned[1].bytes),
+                .init(name: valuesName, dtype: .f32, shape: [pruned.values.count], bytes: owned[2].bytes),
+            ]
         }
-        try withExtendedLifetime((scale, bias, table)) { () throws(ModelError) in
+        try withExtendedLifetime((scale, bias, table, owned)) { () throws(ModelError) in
             try Safetensors.write(path: path, raw: tableTensors + denseTensors, metadata: metadata)
         }
     }

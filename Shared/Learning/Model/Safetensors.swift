@@ -4,7 +4,7 @@ import Foundation
 /// naming each tensor's dtype, shape and byte range, then the raw little-endian data.
 ///
 /// Chosen because PyTorch and Hugging Face users already know it and can inspect our files with
-/// their own tools. Dense weights are F32; compressed item tables add F16, BF16 and U8 tensors.
+/// their own tools. Dense weights are F32; compressed item tables add F16, BF16, U8, U16 and U32 tensors.
 public enum Safetensors {
     /// The element types RecServe reads and writes, by their safetensors names.
     public enum DType: String, Sendable {
@@ -12,11 +12,13 @@ public enum Safetensors {
         case f16 = "F16"
         case bf16 = "BF16"
         case u8 = "U8"
+        case u16 = "U16"
+        case u32 = "U32"
 
         public var size: Int {
             switch self {
-            case .f32: 4
-            case .f16, .bf16: 2
+            case .f32, .u32: 4
+            case .f16, .bf16, .u16: 2
             case .u8: 1
             }
         }
@@ -28,6 +30,20 @@ public enum Safetensors {
         public var shape: [Int]
         /// Byte range inside the data section.
         public var range: Range<Int>
+    }
+
+    /// Bytes copied out of an array into memory that stays put until this is released (a `RawTensor`
+    /// may point into it while a file is written).
+    public final class OwnedBytes {
+        public let bytes: UnsafeRawBufferPointer
+
+        public init<Element>(_ array: [Element]) {
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(array.count * MemoryLayout<Element>.stride, 1), alignment: 16)
+            array.withUnsafeBytes { raw.copyMemory(from: $0) }
+            bytes = UnsafeRawBufferPointer(rebasing: raw[..<(array.count * MemoryLayout<Element>.stride)])
+        }
+
+        deinit { bytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0).deallocate() } }
     }
 
     /// A tensor to write as raw little-endian bytes of its dtype.
@@ -79,7 +95,7 @@ public enum Safetensors {
                     let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
                 else { throw ModelError(.corrupt, "\(path): tensor '\(name)' has a malformed header entry") }
                 guard let type = DType(rawValue: dtype) else {
-                    throw ModelError(.unsupported, "\(path): tensor '\(name)' is \(dtype); RecServe reads F32, F16, BF16 and U8")
+                    throw ModelError(.unsupported, "\(path): tensor '\(name)' is \(dtype); RecServe reads F32, F16, BF16, U8, U16 and U32")
                 }
                 guard offsets[0] <= offsets[1], shape.allSatisfy({ $0 >= 0 }) else {
                     throw ModelError(.corrupt, "\(path): tensor '\(name)' has a malformed header entry")
@@ -114,6 +130,16 @@ public enum Safetensors {
                 throw ModelError(.mismatch, "\(path): tensor '\(name)' has shape \(entry.shape), expected \(expected)")
             }
             return entry
+        }
+
+        /// A whole tensor of `dtype` as an array of `Element` (whose size must match the dtype's).
+        public func array<Element>(_ name: String, dtype: DType, shape: [Int], as: Element.Type) throws(ModelError) -> [Element] {
+            precondition(MemoryLayout<Element>.size == dtype.size)
+            let entry = try entry(name, dtype: dtype, shape: shape)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(entry.range.count, 1), alignment: 16)
+            defer { buffer.deallocate() }
+            try read(entry, into: buffer)
+            return Array(UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: Element.self), count: entry.shape.reduce(1, *)))
         }
 
         /// Copies a tensor's raw bytes to `destination` (which must hold `entry.range.count` bytes).

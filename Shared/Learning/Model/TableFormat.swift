@@ -12,17 +12,23 @@ public enum TableFormat: String, Sendable, CaseIterable {
     /// Per row: two 4-bit codes a byte (low nibble first) plus an f32 scale and bias; absolute
     /// error at most scale / 2 = (row max - row min) / 30.
     case int4Rowwise = "int4-rowwise"
+    /// Magnitude pruning: values below a table-wide threshold dropped (the smallest fraction of all
+    /// values), the rest kept exactly in CSR (row offsets, column indices, values); lookups fill the
+    /// dropped values with zeros. Absolute error at most the threshold.
+    case prunedCSR = "pruned-csr"
 
     /// The metadata key naming the format in a model file (absent: f32).
     public static let metadataKey = "table_format"
 
-    /// Bytes one row of `dim` values takes, scale and bias included.
-    public func bytesPerRow(dim: Int) -> Int {
+    /// Bytes one row of `dim` values takes, scale and bias included; for pruning, with `kept` of
+    /// the values kept (a u32 row offset, and a u16 column and an f32 value per kept value).
+    public func bytesPerRow(dim: Int, kept: Double = 1) -> Double {
         switch self {
-        case .f32: 4 * dim
-        case .f16, .bf16: 2 * dim
-        case .int8Rowwise: dim + 8
-        case .int4Rowwise: (dim + 1) / 2 + 8
+        case .f32: Double(4 * dim)
+        case .f16, .bf16: Double(2 * dim)
+        case .int8Rowwise: Double(dim + 8)
+        case .int4Rowwise: Double((dim + 1) / 2 + 8)
+        case .prunedCSR: 4 + 6 * Double(dim) * kept
         }
     }
 
