@@ -14,7 +14,14 @@
 build_release
 out=run/compression
 mkdir -p "$out"
-formats=(f32 f16 bf16 int8-rowwise int4-rowwise)
+formats=(f32 f16 bf16 int8-rowwise int4-rowwise pruned-50 pruned-80 pruned-95)
+# recctl compress flags for a format name of this script (pruned-NN: magnitude pruning of NN%).
+flags_for() {
+  case $1 in
+    pruned-*) echo "--format pruned-csr --prune 0.${1#pruned-}" ;;
+    *) echo "--format $1" ;;
+  esac
+}
 read -r -a models <<<"${MODELS:-run/seeds/model-1.safetensors run/seeds/model-2.safetensors run/seeds/model-3.safetensors}"
 for model in "${models[@]}"; do
   [ -f "$model" ] || { echo "missing $model: train three seeds first (scripts/train-seeds.sh, see docs/training.md) or set MODELS" >&2; exit 1; }
@@ -25,9 +32,12 @@ w2=run/w2.safetensors
 
 echo "== converting (recctl compress)"
 for format in "${formats[@]}"; do
-  "$bin/recctl" compress --model "$w2" --output "$out/w2-$format.safetensors" --format "$format" | tee "$out/w2-$format.compress.txt"
+  # shellcheck disable=SC2046
+  "$bin/recctl" compress --model "$w2" --output "$out/w2-$format.safetensors" $(flags_for "$format") | tee "$out/w2-$format.compress.txt"
   for index in "${!models[@]}"; do
-    "$bin/recctl" compress --model "${models[$index]}" --output "$out/ml-$((index + 1))-$format.safetensors" --format "$format" >/dev/null
+    # shellcheck disable=SC2046
+    "$bin/recctl" compress --model "${models[$index]}" --output "$out/ml-$((index + 1))-$format.safetensors" $(flags_for "$format") \
+      >"$out/ml-$((index + 1))-$format.compress.txt"
   done
 done
 

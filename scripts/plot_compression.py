@@ -11,11 +11,14 @@ def metrics(fmt):
         results = json.load(open(f"{out}/ml-{seed}-{fmt}.eval.json"))["results"]
         runs.append(next(r for r in results if r["ranker"] != "most-popular"))
     return runs
-bytes_per_row = {"f32": 256, "f16": 128, "bf16": 128, "int8-rowwise": 72, "int4-rowwise": 40}
+import re
+def bytes_per_row(name):
+    """Bytes a row as `recctl compress` reported them (pruned tables vary with the data)."""
+    return float(re.search(r"([0-9.]+) bytes a row", open(name).read()).group(1))
 base = metrics("f32")
 print("machine:", machine)
 print()
-print("| format | bytes / row | ML-100K table | W2 table | W2 embedding-server RSS | lookup 1,000 ids p50 / p99 µs | NDCG@10 seen kept (Δ vs f32) | HR@10 seen kept | NDCG@10 seen excluded (Δ) |")
+print("| format | bytes / row (ML-100K / W2) | ML-100K table | W2 table | W2 embedding-server RSS | lookup 1,000 ids p50 / p99 µs | NDCG@10 seen kept (Δ vs f32) | HR@10 seen kept | NDCG@10 seen excluded (Δ) |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 points = []
 for fmt in formats:
@@ -28,8 +31,9 @@ for fmt in formats:
     delta_ex = (mean(excluded) / mean([r["full_seen_excluded"]["ndcg"] for r in base]) - 1) * 100
     lookup = json.load(open(f"{out}/w2-{fmt}.lookup.json"))["latency_us"]
     rss = int(open(f"{out}/w2-{fmt}.rss").read()) / 1024
-    row = bytes_per_row[fmt]
-    print(f"| {fmt} | {row} | {row * 1682 / 1024:.0f} KiB | {row * 1_000_000 / 1048576:.0f} MiB | {rss:.0f} MiB | {lookup['p50']:.0f} / {lookup['p99']:.0f} "
+    row = statistics.mean(bytes_per_row(f"{out}/ml-{seed}-{fmt}.compress.txt") for seed in range(1, seeds + 1))
+    w2_row = bytes_per_row(f"{out}/w2-{fmt}.compress.txt")
+    print(f"| {fmt} | {row:.1f} / {w2_row:.1f} | {row * 1682 / 1024:.0f} KiB | {w2_row * 1_000_000 / 1048576:.0f} MiB | {rss:.0f} MiB | {lookup['p50']:.0f} / {lookup['p99']:.0f} "
           f"| {mean(ndcg):.4f} ± {statistics.stdev(ndcg):.4f} ({delta:+.1f}%) | {mean(hr):.4f} | {mean(excluded):.4f} ({delta_ex:+.1f}%) |")
     points.append((row * 1682 / 1024, mean(ndcg), statistics.stdev(ndcg), fmt))
 f32_suite, int8_suite = (int(open(f"{out}/suite-{f}.rss").read()) / 1024 for f in ("f32", "int8-rowwise"))
@@ -43,7 +47,7 @@ ax.axhspan(reference * 0.99, reference * 1.01, color="grey", alpha=0.15, label="
 for index, (kib, ndcg, spread, fmt) in enumerate(points):
     ax.errorbar(kib, ndcg, yerr=spread, fmt="o", capsize=3)
     ax.annotate(fmt, (kib, ndcg), textcoords="offset points", xytext=(6, 8 if index % 2 else -14))
-ax.set_ylim(reference * 0.85, reference * 1.12)
+ax.set_ylim(min(reference * 0.85, min(p[1] - p[2] for p in points) * 0.97), reference * 1.12)
 ax.legend(loc="lower right")
 ax.set_xlabel("ML-100K item table (KiB)")
 ax.set_ylabel("test NDCG@10, seen kept (3 seeds, ± std)")

@@ -6,7 +6,7 @@
 #
 #   scripts/train.sh [extra trainer flags...]
 #   env: OUTPUT (run/model.safetensors), TRAINERS (2), SEED (1), EPOCHS (30), PORT (9560),
-#        MAX_HISTORY (50), LOG_DIR (run/train)
+#        MAX_HISTORY (50), LOG_DIR (run/train), ROW_LEARNING_RATE (the server's row-wise Adagrad rate, 0.05)
 # Assumes a release build and data/ml-100k (scripts/fetch-movielens.sh).
 . "$(dirname "$0")/lib.sh"
 find_release
@@ -22,6 +22,7 @@ init="$logs/init-$seed.safetensors"
 lookup="tcp://127.0.0.1:$port"
 push="tcp://127.0.0.1:$((port + 10))"
 "$bin/embedding-server" --model "$init" --bind "$lookup" --push-bind "$push" --reload-interval-ms 0 --log-level warning \
+  --learning-rate "${ROW_LEARNING_RATE:-0.05}" \
   >"$logs/embedding-server.log" 2>&1 &
 server=$!
 pids=()

@@ -49,13 +49,13 @@ struct Compress: ParsableCommand {
             worst = max(worst, error)
             if bound > 0 { worstRatio = max(worstRatio, error / bound) }
         }
-        let f32Bytes = table.byteCount
+        let (bytes, f32Bytes) = (Double(compressed.byteCount), Double(table.byteCount))
+        let perRow = String(format: "%.1f", bytes / Double(table.rows))
+        let sizes = String(format: "%.2f MiB (f32: %.2f MiB, %.3fx)", bytes / 1_048_576, f32Bytes / 1_048_576, bytes / f32Bytes)
+        let error = String(format: "%.3g (%.2f of the format's bound)", Double(worst), Double(worstRatio))
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         print(
-            String(
-                format:
-                    "wrote %@ (version %@): %@ table, %d bytes a row, %.2f MiB (f32: %.2f MiB, %.3fx); largest error %.3g (%.2f of the format's bound) in %.1f s",
-                output, file.config.version, tableFormat.rawValue, tableFormat.bytesPerRow(dim: row.count),
-                Double(compressed.byteCount) / 1_048_576, Double(f32Bytes) / 1_048_576, Double(compressed.byteCount) / Double(f32Bytes),
-                Double(worst), Double(worstRatio), Date().timeIntervalSince(started)))
+            "wrote \(output) (version \(file.config.version)): \(name) table, \(perRow) bytes a row, \(sizes); largest error \(error) in \(seconds) s"
+        )
     }
 }
