@@ -52,6 +52,7 @@ struct BenchLookup: ParsableCommand {
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("workload: \(ids) ids per lookup of \(items) items, \(lookups) lookups")
+            print("machine:  \(MachineInfo.describe())")
             print(String(format: "latency µs: p50 %.0f  p99 %.0f  (%d failed)", summary.median, summary.percentile(99), failed))
         }
         if failed > 0 { throw ExitCode(1) }

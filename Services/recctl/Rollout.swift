@@ -26,7 +26,8 @@ struct Rollout: ParsableCommand {
 
     func validate() throws {
         let byVersion = version != nil && percent != nil
-        guard byVersion != (split != nil), split != nil || (version != nil) == (percent != nil) else {
+        let nothingElse = version == nil && percent == nil
+        guard byVersion != (split != nil), split == nil || nothingElse else {
             throw ValidationError("give VERSION --percent P, or --split VERSION=PERCENT,...")
         }
         if let percent, percent > 100 { throw ValidationError("--percent must be 0...100") }

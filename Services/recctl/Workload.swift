@@ -25,28 +25,15 @@ struct WorkloadOptions: ParsableArguments {
     }
 }
 
-/// Item ids drawn with probability proportional to 1 / (id + 1)^s, by inverting the cumulative
-/// distribution (one binary search a draw).
+/// Item ids drawn with probability proportional to 1 / (id + 1)^s.
 struct ZipfIDs {
-    private let cumulative: [Double]
+    private let sampler: WeightedSampler
 
     init(itemCount: Int, exponent: Double) {
-        var total = 0.0
-        cumulative = (0..<itemCount).map { rank in
-            total += 1 / Foundation.pow(Double(rank + 1), exponent)
-            return total
-        }
+        sampler = WeightedSampler(weights: (0..<itemCount).lazy.map { 1 / Foundation.pow(Double($0 + 1), exponent) })
     }
 
-    func next(using rng: inout SeededRandom) -> Int64 {
-        let target = Double.random(in: 0..<cumulative[cumulative.count - 1], using: &rng)
-        var (low, high) = (0, cumulative.count - 1)
-        while low < high {
-            let middle = (low + high) / 2
-            if cumulative[middle] > target { high = middle } else { low = middle + 1 }
-        }
-        return Int64(low)
-    }
+    func next(using rng: inout SeededRandom) -> Int64 { Int64(sampler.next(using: &rng)) }
 }
 
 /// Makes distinct requests (fresh history and candidates each time) so caches cannot flatter results.

@@ -22,8 +22,8 @@ public struct SampleBuilder: Sendable {
     public let negatives: Int
     public let historyNegatives: Int
     public let popularNegatives: Int
-    /// Cumulative sampling weights over item ids, for the popularity-drawn negatives.
-    private let popularity: [Double]
+    /// Item ids by smoothed training popularity, for the popularity-drawn negatives.
+    private let popularity: WeightedSampler
 
     public init(split: LeaveOneOutSplit, maxHistory: Int, negatives: Int, historyNegatives: Int = 0, popularNegatives: Int = 0) {
         self.split = split
@@ -33,25 +33,9 @@ public struct SampleBuilder: Sendable {
         self.popularNegatives = min(popularNegatives, negatives)
         var counts = [Double](repeating: 0, count: split.dataset.itemCount)
         for sequence in split.training { for item in sequence { counts[Int(item)] += 1 } }
-        var total = 0.0
-        popularity = counts.map { count in
-            total += Foundation.pow(count, 0.75)
-            return total
-        }
+        popularity = WeightedSampler(weights: counts.lazy.map { Foundation.pow($0, 0.75) })
     }
 
-    /// An item id drawn in proportion to its smoothed popularity.
-    func popularItem(using rng: inout SeededRandom) -> Int64 {
-        let point = Double.random(in: 0..<popularity[popularity.count - 1], using: &rng)
-        var (low, high) = (0, popularity.count - 1)
-        while low < high {
-            let middle = (low + high) / 2
-            if popularity[middle] > point { high = middle } else { low = middle + 1 }
-        }
-        return Int64(low)
-    }
-
-    /// `count` examples for `user` (none if its training prefix has fewer than 2 items).
     public func samples(for user: Int, count: Int, using rng: inout SeededRandom) -> [TrainingSample] {
         let sequence = split.training[user]
         guard sequence.count >= 2 else { return [] }
@@ -63,7 +47,7 @@ public struct SampleBuilder: Sendable {
             var candidates = [sequence[target]]
             while candidates.count <= negatives {
                 let popular = candidates.count <= popularNegatives
-                let item = popular ? popularItem(using: &rng) : Int64.random(in: 0..<itemCount, using: &rng)
+                let item = popular ? Int64(popularity.next(using: &rng)) : Int64.random(in: 0..<itemCount, using: &rng)
                 if !interacted.contains(item) { candidates.append(item) }
             }
             if historyNegatives > 0 {
