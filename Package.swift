@@ -94,6 +94,10 @@ let package = Package(
         ),
         .target(name: "SuiteLauncher", dependencies: ["ServiceRuntime"], path: "Shared/Runtime/SuiteLauncher"),
         .target(name: "Caching", dependencies: ["Clients", "Wire"], path: "Shared/Runtime/Caching"),
+        .target(
+            name: "HistoryEncoding",
+            dependencies: ["Caching", "Clients", "Clocks", "Model", "ReplicaRuntime", "ServiceRuntime", "Wire"],
+            path: "Shared/Runtime/HistoryEncoding"),
         .target(name: "Durability", dependencies: ["CZlib"], path: "Shared/Runtime/Durability"),
 
         // Tiers: each service's logic, as a library.
@@ -116,7 +120,7 @@ let package = Package(
         .target(
             name: "EncoderService",
             dependencies: [
-                "ReplicaRuntime", "Wire", "Model", "Clients", "ServiceRuntime", "Caching", "Clocks",
+                "ReplicaRuntime", "HistoryEncoding", "Wire", "Model", "Clients", "ServiceRuntime", "Caching", "Clocks",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/Tiers/EncoderService"
@@ -124,7 +128,7 @@ let package = Package(
         .target(
             name: "ScorerService",
             dependencies: [
-                "ReplicaRuntime", "Wire", "Model", "Ranking", "Clients", "ServiceRuntime", "Caching", "Clocks",
+                "ReplicaRuntime", "HistoryEncoding", "Wire", "Model", "Ranking", "Clients", "ServiceRuntime", "Caching", "Clocks",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/Tiers/ScorerService"
@@ -158,14 +162,14 @@ let package = Package(
         .executableTarget(
             name: "history-encoder",
             dependencies: [
-                "EncoderService", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EncoderService", "HistoryEncoding", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/history-encoder"
         ),
         .executableTarget(
             name: "scorer",
             dependencies: [
-                "ScorerService", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ScorerService", "HistoryEncoding", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/scorer"
         ),
@@ -202,7 +206,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Model", "ZeroMQ", "Wire", "Clients", "EmbeddingServing", "ParameterServer", "ServiceRuntime", "SuiteLauncher", "Clocks",
-                "GatewayService", "EncoderService", "ScorerService", "ReplicaRuntime",
+                "GatewayService", "EncoderService", "HistoryEncoding", "ScorerService", "ReplicaRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"
@@ -229,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "TierTests",
             dependencies: [
-                "GatewayService", "EncoderService", "ScorerService", "EmbeddingServing", "ParameterServer", "Broker",
+                "GatewayService", "EncoderService", "HistoryEncoding", "ScorerService", "EmbeddingServing", "ParameterServer", "Broker",
                 "ServiceRuntime", "Clients", "Clocks", "Caching", "TestSupport",
             ],
             path: "Tests/TierTests"

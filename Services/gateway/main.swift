@@ -48,6 +48,13 @@ struct GatewayCommand: AsyncParsableCommand {
     var degradedAnswerUsers = defaults.degradedAnswerUsers
     @Option(help: "Fewest candidates given to one scorer slice.")
     var minSlice = defaults.minSliceCandidates
+    @Option(
+        help: ArgumentHelp(
+            "Route of a request whose candidates make one slice: scorer (one hop: the scorer encodes the history itself) or encoder.",
+            discussion:
+                "scorer saves a round trip and keeps keys and values off the network; with one slice there is no encoding to share between scorers."
+        ))
+    var singleSlice: SingleSliceRoute = defaults.singleSliceInOneHop ? .scorer : .encoder
     @Option(help: "Require CURVE on the client endpoint with this key file (from `recctl keys`; holds the secret key).")
     var curveKey: String?
     @Option(help: "File of client public keys allowed in (one per line); needed with --curve-key.")
@@ -89,6 +96,7 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.maxPendingPerUser = maxPendingPerUser
         configuration.degradedAnswerUsers = degradedAnswerUsers
         configuration.minSliceCandidates = minSlice
+        configuration.singleSliceInOneHop = singleSlice == .scorer
         if let curveKey, let curveAllowedClients {
             configuration.clientCurve = try CurveServerSettings.load(
                 keyFile: curveKey, allowedClients: curveAllowedClients, domain: "clients")
@@ -100,4 +108,9 @@ struct GatewayCommand: AsyncParsableCommand {
         try await ServiceMain.run([BlockingLoopService(name: "gateway") { try server.run(context: context, stop: $0) }], logger: logger)
         metrics.endpoint?.stop()
     }
+}
+
+/// Where a single-slice request's history is encoded.
+enum SingleSliceRoute: String, ExpressibleByArgument, CaseIterable {
+    case scorer, encoder
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EncoderService
+import HistoryEncoding
 import Model
 import ReplicaRuntime
 import ServiceRuntime
@@ -21,14 +22,9 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
     var cacheMegabytes = 256
     @Option(help: "Hot item rows cached per compute thread (history rows; 0 looks every row up).")
     var cacheRows = 200_000
-    @Option(
-        help:
-            "How long a newly loaded model version is held before new requests use it, in milliseconds (lets the other tiers load it first)."
-    )
-    var activationDelayMs: Int64 = 5_000
 
     func run() async throws {
-        let replica = try Replica(service: "history-encoder", options: replica, activationDelay: .milliseconds(activationDelayMs)) {
+        let replica = try Replica(service: "history-encoder", options: replica) {
             let file = try ModelFile.load(path: $0)
             return (file.config.version, SequenceModel(file: file))
         }

@@ -36,6 +36,11 @@ struct Up: AsyncParsableCommand {
             "Serve Prometheus metrics from every service on --host, from this port upwards (embedding shards, gateway, encoders, scorers, in that order; off when unset)."
     )
     var metricsPort: Int?
+    @Option(
+        help:
+            "Route of requests whose candidates make one slice, passed to the gateway: scorer (one hop) or encoder (default: the gateway's, scorer)."
+    )
+    var singleSlice: String?
     @Option(help: "Require CURVE on the gateway's client endpoint with this key file (NAME.key from `recctl keys`).")
     var curveKey: String?
     @Option(help: "File of client public keys the gateway lets in; needed with --curve-key.")
@@ -50,6 +55,9 @@ struct Up: AsyncParsableCommand {
         }
         guard (curveKey == nil) == (curveAllowedClients == nil) else {
             throw ValidationError("--curve-key and --curve-allowed-clients go together")
+        }
+        if let singleSlice, !["scorer", "encoder"].contains(singleSlice) {
+            throw ValidationError("--single-slice must be scorer or encoder, not '\(singleSlice)'")
         }
     }
 
@@ -70,6 +78,7 @@ struct Up: AsyncParsableCommand {
         var plan = SuitePlan(model: model, host: host, port: port, shards: shards)
         (plan.scorers, plan.encoders, plan.logLevel) = (scorers, encoders, logLevel)
         if let metricsPort { plan.metricsBinds = (0..<plan.processCount).map { "\(host):\(metricsPort + $0)" } }
+        if let singleSlice { plan.gatewayArguments += ["--single-slice", singleSlice] }
         let probeCurve = try curveProbe(plan: &plan)
         let suite = LocalSuite(
             plan: plan, probeCurve: probeCurve,

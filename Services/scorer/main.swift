@@ -1,4 +1,5 @@
 import ArgumentParser
+import HistoryEncoding
 import Model
 import ReplicaRuntime
 import ScorerService
@@ -19,6 +20,11 @@ struct ScorerCommand: AsyncParsableCommand {
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "Hot item rows cached per compute thread.")
     var cacheRows = 200_000
+    @Option(
+        help:
+            "Memory for the LRU cache of histories this scorer encodes itself (requests the gateway sends as one slice), in MiB."
+    )
+    var cacheMegabytes = 64
     @Option(help: "Candidates per matrix-matrix pass through the blocks.")
     var microBatch = 256
 
@@ -29,11 +35,14 @@ struct ScorerCommand: AsyncParsableCommand {
             return (file.config.version, SequenceModel(file: file, microBatch: microBatch))
         }
         let cacheRows = self.cacheRows
+        let config = replica.models.newest.value.config
+        let encodings = EncodingCache(megabytes: cacheMegabytes, maxHistory: config.maxHistory, layers: config.layers, dim: config.dim)
+        replica.logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(encodings.capacity)"])
         replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
         try await replica.run { context in
             ScorerHandler(
                 models: context.models, embeddings: try context.embeddingClient(), limits: context.limits, cacheRows: cacheRows,
-                metrics: context.metrics())
+                encodings: encodings, metrics: context.metrics())
         }
     }
 }

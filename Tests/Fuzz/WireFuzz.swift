@@ -115,6 +115,13 @@ enum WireFuzz {
                 (3, EncodeReply(requestID: 7, result: .success(history), cacheHit: true, computeMicros: 9).encoded()),
                 (4, ScoreRequest(header: header, history: history, candidates: .ids([1, 2]), k: 1).encoded()),
                 (4, ScoreRequest(header: header, history: history, candidates: .range(0..<50), k: 5).encoded()),
+                (
+                    4,
+                    ScoreRequest(
+                        header: header, history: .raw(RawHistory(userID: "u", items: [3, 4], modelVersion: "v1")), candidates: .ids([1]),
+                        k: 1
+                    ).encoded()
+                ),
                 (5, ScoreReply(requestID: 7, result: .success(ScoredSlice(ranked: ranked, modelVersion: "v1"))).encoded()),
                 (6, LookupRequest(header: header, ids: [1, 1, 2], modelVersion: "v1").encoded()),
                 (7, LookupReply(requestID: 7, result: .success(EmbeddingRows(modelVersion: "v1", dim: 2, rows: [1, 2, 3, 4]))).encoded()),

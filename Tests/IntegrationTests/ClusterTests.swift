@@ -66,4 +66,33 @@ import ZeroMQ
         #expect(sawOneSlice, "the gateway never dropped the dead scorer")
         #expect(cluster.isRunning("gateway") && cluster.isRunning("scorer-1") && cluster.isRunning("history-encoder"))
     }
+
+    /// With one scorer, a request is one slice: the scorer encodes the history itself (one round
+    /// trip) and must answer exactly as the in-process model does, from its encoding cache the
+    /// second time.
+    @Test func theSingleSliceRouteMatchesInProcessModel() throws {
+        let cluster = try ServiceCluster(model: Self.model, scorers: 1)
+        let client = try GatewayClient(context: ZMQContext(), endpoint: cluster.gateway)
+        try #require(client.waitUntilServing(scorers: 1), "cluster did not start:\n\(cluster.logs())")
+        let reference = LocalRecommender(file: Self.model)
+        let workspace = Workspace()
+        for seed in 0..<4 {
+            let history = Fixtures.randomIDs(count: 30 + seed * 25, below: 3_000, seed: UInt64(seed))
+            let candidates = Array(Set(Fixtures.randomIDs(count: 300, below: 3_000, seed: UInt64(seed) + 50))).sorted()
+            let expected = reference.recommend(history: history, candidates: candidates, k: 10, workspace: workspace)
+            for attempt in 0..<2 {
+                let request = RecommendRequest(
+                    header: RequestHeader(requestID: 0, deadline: nil), userID: "one-hop-\(seed)", history: history,
+                    candidates: candidates, k: 10)
+                let reply = try client.recommend(request, timeoutMilliseconds: 5_000)
+                try #require(reply.error == nil, "\(reply.error!)\n\(cluster.logs())")
+                #expect(reply.ranked.items == expected.map(\.id))
+                for (got, want) in zip(reply.ranked.scores, expected.map(\.score)) {
+                    #expect(abs(got - want) <= 1e-4 * max(1, abs(want)))
+                }
+                #expect(reply.scorerSlices == 1 && reply.historyCacheHit == (attempt == 1))
+                #expect(reply.timings.contains { $0.tier == "scorer_encode" } && !reply.timings.contains { $0.tier == "encode" })
+            }
+        }
+    }
 }

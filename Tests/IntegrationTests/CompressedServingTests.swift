@@ -42,8 +42,8 @@ import ZeroMQ
 
     @Test func swapFromF32ToInt8UnderLoadLosesNoRequest() throws {
         let cluster = try ServiceCluster(
-            model: Self.v1, scorers: 2, replicaArguments: ["--reload-interval-ms", "100"],
-            encoderArguments: ["--activation-delay-ms", "1000"], embeddingArguments: ["--reload-interval-ms", "100"])
+            model: Self.v1, scorers: 2, replicaArguments: ["--reload-interval-ms", "100", "--activation-delay-ms", "1000"],
+            embeddingArguments: ["--reload-interval-ms", "100"])
         let client = try GatewayClient(context: ZMQContext(), endpoint: cluster.gateway)
         try #require(client.waitUntilServing(scorers: 2), "cluster did not start:\n\(cluster.logs())")
 

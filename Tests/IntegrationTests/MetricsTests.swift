@@ -30,10 +30,14 @@ import ZeroMQ
         var (ok, notFound) = (0, 0)
         for index in 0..<30 {
             let unknown = index % 10 == 9
+            // Every third asks for all items, which goes through the history-encoder; the rest
+            // make one slice, which a scorer encodes itself.
+            let allItems = index % 3 == 0 && !unknown
             let request = RecommendRequest(
                 header: RequestHeader(requestID: UInt64(index), deadline: nil), userID: "metrics-\(index % 4)",
-                history: [1, 2, Int64(index)], candidates: unknown ? [5, 9_999] : [5, 6, 7, Int64(index + 10)], k: 2)
-            let reply = try #require(try client.recommend(request, timeoutMilliseconds: 5_000))
+                history: [1, 2, Int64(index)], candidates: allItems ? [] : unknown ? [5, 9_999] : [5, 6, 7, Int64(index + 10)],
+                allItems: allItems, k: 2)
+            let reply = try client.recommend(request, timeoutMilliseconds: 5_000)
             if reply.error == nil { ok += 1 } else if reply.error?.code == .notFound { notFound += 1 }
         }
         #expect((ok, notFound) == (27, 3))

@@ -3,6 +3,7 @@ import EmbeddingServing
 import EncoderService
 import Foundation
 import GatewayService
+import HistoryEncoding
 import Logging
 import Model
 import ReplicaRuntime
@@ -54,12 +55,13 @@ public final class InProcessSuite: RunningSuite {
                     limits: Limits(), cacheRows: 10_000)
             }.run(stop: $0)
         }
+        let scorerEncodings = EncodingCache(capacity: 64)
         for index in 0..<scorers {
             spawn("scorer-\(index)") {
                 try Self.replica("scorer", workers: workers, context: context, logger: logger) {
                     ScorerHandler(
                         models: models, embeddings: try EmbeddingClient(context: context, endpoints: [embedding]), limits: Limits(),
-                        cacheRows: 1_000)
+                        cacheRows: 1_000, encodings: scorerEncodings)
                 }.run(stop: $0)
             }
         }

@@ -9,7 +9,14 @@ import ZeroMQ
 
 /// The gateway's decisions, driven event by event with a hand-held clock.
 @Suite struct GatewayCoordinatorTests {
-    var gateway = GatewayCoordinator(configuration: GatewayConfiguration(), logger: Logger(label: "test"))
+    /// Every request through the history-encoder, as these tests are about that path;
+    /// `OneHopTests` covers the single-slice route.
+    static var twoHops: GatewayConfiguration {
+        var configuration = GatewayConfiguration()
+        configuration.singleSliceInOneHop = false
+        return configuration
+    }
+    var gateway = GatewayCoordinator(configuration: Self.twoHops, logger: Logger(label: "test"))
     let client = ClientAddress(identity: [9], delimiter: false)
     let encoder: [UInt8] = [1]
     let scorerA: [UInt8] = [2]
@@ -185,7 +192,7 @@ import ZeroMQ
     /// Over capacity, a user with a kept answer for the same candidates gets it back flagged
     /// degraded; anyone else (another user, other candidates) gets OVERLOADED.
     @Test mutating func overCapacityAnswersFromTheLastGoodAnswerFlaggedDegraded() throws {
-        var configuration = GatewayConfiguration()
+        var configuration = Self.twoHops
         configuration.maxPendingRequests = 1
         configuration.degradedAnswerUsers = 8
         gateway = GatewayCoordinator(configuration: configuration, logger: Logger(label: "test"))
@@ -213,5 +220,65 @@ import ZeroMQ
         #expect(Self.reply(in: ask("someone-else"))?.error?.code == .overloaded)
         #expect(Self.reply(in: ask("u", Array(0..<50)))?.error?.code == .overloaded)
         #expect(gateway.pendingRequests == 1)
+    }
+}
+
+/// The single-slice route: a request whose candidates make one slice goes straight to a scorer
+/// with its raw history; larger requests and "all items" still go through the encoder first.
+@Suite struct OneHopTests {
+    var gateway = GatewayCoordinator(configuration: GatewayConfiguration(), logger: Logger(label: "test"))
+    let client = ClientAddress(identity: [9], delimiter: false)
+    let start = Moment(instant: .zero, wall: .now)
+    func at(_ milliseconds: Int) -> Moment { start + .milliseconds(milliseconds) }
+
+    mutating func register(_ worker: [UInt8], _ service: String) {
+        _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array(service.utf8), Array("4".utf8)]), from: worker, now: at(0))
+    }
+
+    mutating func ask(candidates: [Int64], allItems: Bool = false) -> [(worker: [UInt8], tag: UInt64, payload: [UInt8])] {
+        let request = RecommendRequest(
+            header: RequestHeader(requestID: 5, deadline: .after(.seconds(5), from: start.wall)), userID: "u", history: [1, 2],
+            candidates: candidates, allItems: allItems, k: 3)
+        return GatewayCoordinatorTests.requests(in: gateway.clientMessage([Frame(request.encoded())], from: client, now: at(1)))
+    }
+
+    @Test mutating func aSingleSliceGoesToOneScorerWithItsRawHistory() throws {
+        register([2], "scorer")  // no encoder at all: the one-hop route does not need one
+        let sent = ask(candidates: Array(0..<100))
+        #expect(sent.count == 1 && sent[0].worker == [2])
+        let score = try sent[0].payload.withUnsafeBytes { try ScoreRequest(decoding: $0) }
+        #expect(score.history == .raw(RawHistory(userID: "u", items: [1, 2])))
+        #expect(score.candidates == .ids(Array(0..<100)) && score.k == 3)
+        let slice = ScoredSlice(
+            ranked: RankedItems(items: [7, 3], scores: [2, 1]), modelVersion: "v", computeMicros: 900, encodeMicros: 300,
+            historyCacheHit: true)
+        let payload = ScoreReply(requestID: 5, result: .success(slice)).encoded()
+        let reply = try #require(
+            GatewayCoordinatorTests.reply(
+                in: gateway.workerMessage(
+                    WorkerProtocol.frames(.reply, [WorkerProtocol.tagBytes(sent[0].tag), payload]), from: [2], now: at(2))))
+        #expect(reply.error == nil && reply.ranked.items == [7, 3] && reply.scorerSlices == 1 && reply.historyCacheHit)
+        #expect(reply.timings.first { $0.tier == "scorer_encode" }?.micros == 300)
+        #expect(!reply.timings.contains { $0.tier == "encode" })
+        #expect(gateway.pendingRequests == 0)
+    }
+
+    @Test mutating func severalSlicesAndAllItemsStillGoThroughTheEncoder() {
+        register([2], "scorer")
+        register([3], "scorer")
+        // Two slices' worth of candidates with no encoder registered: refused, naming the tier.
+        let refused = gateway.clientMessage(
+            [
+                Frame(
+                    RecommendRequest(
+                        header: RequestHeader(requestID: 5, deadline: .after(.seconds(5), from: start.wall)), userID: "u",
+                        history: [1], candidates: Array(0..<1000), k: 3
+                    ).encoded())
+            ], from: client, now: at(1))
+        #expect(GatewayCoordinatorTests.reply(in: refused)?.error?.message.contains("history-encoder") == true)
+        register([1], "history-encoder")
+        #expect(ask(candidates: Array(0..<1000)).map(\.worker) == [[1]])
+        #expect(ask(candidates: [], allItems: true).map(\.worker) == [[1]])
+        #expect([[[2]], [[3]]].contains(ask(candidates: Array(0..<100)).map(\.worker)))  // one slice: a scorer
     }
 }

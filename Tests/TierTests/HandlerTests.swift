@@ -2,6 +2,7 @@ import Clients
 import EmbeddingServing
 import EncoderService
 import Foundation
+import HistoryEncoding
 import Model
 import ScorerService
 import ServiceRuntime

@@ -34,10 +34,16 @@ import Wire
             let score = ScoreRequest(header: Self.header, history: Self.history, candidates: candidates, k: 3)
             #expect(try score.encoded().withUnsafeBytes { try ScoreRequest(decoding: $0) } == score)
         }
+        let raw = ScoreRequest(
+            header: Self.header, history: .raw(RawHistory(userID: "u", items: [4, 5], modelVersion: "v2")), candidates: .ids([7]),
+            k: 1)
+        #expect(try raw.encoded().withUnsafeBytes { try ScoreRequest(decoding: $0) } == raw)
         let scored = ScoreReply(
             requestID: 1,
             result: .success(
-                ScoredSlice(ranked: RankedItems(items: [1], scores: [2]), modelVersion: "v9", computeMicros: 3, rowCacheMisses: 4)))
+                ScoredSlice(
+                    ranked: RankedItems(items: [1], scores: [2]), modelVersion: "v9", computeMicros: 3, rowCacheMisses: 4,
+                    encodeMicros: 2, historyCacheHit: true)))
         #expect(try scored.encoded().withUnsafeBytes { try ScoreReply(decoding: $0) } == scored)
     }
 
@@ -62,8 +68,7 @@ import Wire
             let prefix = Array(bytes.prefix(length))
             if let decoded = try? prefix.withUnsafeBytes({ try ScoreRequest(decoding: $0) }) {
                 // A prefix can be a valid message; if so its tensors must still match their shape.
-                let h = decoded.history
-                #expect(h.keys.count == h.layers * h.length * h.dim)
+                if case .encoded(let h) = decoded.history { #expect(h.keys.count == h.layers * h.length * h.dim) }
             }
         }
     }

@@ -29,7 +29,7 @@ public struct Replica<Value: Sendable>: Sendable {
     /// Loads the model (errors name the file), reads key files and sets up logging; nothing is
     /// started yet.
     public init(
-        service: String, options: ReplicaOptions, activationDelay: Duration = .zero, load: @escaping ModelReload.Loader<Value>
+        service: String, options: ReplicaOptions, load: @escaping ModelReload.Loader<Value>
     ) throws {
         ServiceMain.bootstrapLogging(level: options.service.logLevel)
         self.service = service
@@ -43,7 +43,7 @@ public struct Replica<Value: Sendable>: Sendable {
         embeddingCurve = try options.curve.embedding()
         logger = Logger(label: service)
         let loaded = try load(options.model)
-        models = VersionRegistry(version: loaded.version, value: loaded.value, activationDelay: activationDelay)
+        models = VersionRegistry(version: loaded.version, value: loaded.value, activationDelay: .milliseconds(options.activationDelayMs))
         logger.info("model loaded", metadata: ["version": "\(loaded.version)", "path": "\(options.model)"])
     }
 

@@ -17,6 +17,11 @@ public struct ReplicaOptions: ParsableArguments {
     public var heartbeatMs = WorkerProtocol.defaultHeartbeat.milliseconds
     @Option(help: "How often to check the model file for a new version, in milliseconds (0: never).")
     public var reloadIntervalMs = ModelReload.defaultInterval.milliseconds
+    @Option(
+        help:
+            "How long a newly loaded model version is held before histories this replica encodes use it, in milliseconds (lets the other tiers load it first)."
+    )
+    public var activationDelayMs: Int64 = 5_000
     @Option(help: "File touched while registered with a live broker (for container health checks; `recctl health --file`).")
     public var healthFile: String?
     @OptionGroup public var curve: InternalCurveClientOptions
@@ -32,6 +37,7 @@ public struct ReplicaOptions: ParsableArguments {
             throw ValidationError("--internal-gateway-key needs --internal-key (this replica's own key file)")
         }
         guard threads >= 1, heartbeatMs >= 1 else { throw ValidationError("--threads and --heartbeat-ms must be at least 1") }
+        guard activationDelayMs >= 0 else { throw ValidationError("--activation-delay-ms must not be negative") }
     }
 
     public var embeddingEndpoints: [String] { Endpoint.list(embedding) }

@@ -25,6 +25,10 @@ public struct GatewayConfiguration: Sendable {
     public var maxQueuedJobs = 4_096
     /// Fewest candidates worth a scorer round trip of their own.
     public var minSliceCandidates = 128
+    /// A request of listed candidates that makes a single slice goes straight to a scorer with its
+    /// raw history, which the scorer encodes itself: one round trip instead of two, and no keys and
+    /// values on the network. With one slice there is no encoding to share between scorers.
+    public var singleSliceInOneHop = true
     /// Users whose last good answer is kept to answer them, flagged degraded, when over capacity
     /// (0: off; over capacity is then an OVERLOADED error).
     public var degradedAnswerUsers = 0

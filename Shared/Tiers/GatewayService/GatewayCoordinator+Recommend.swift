@@ -3,8 +3,23 @@ import Ranking
 import Wire
 import ZeroMQ
 
-/// The Recommend flow: encode once, split candidates across scorers, merge their top-k lists.
+/// The Recommend flow: encode once, split candidates across scorers, merge their top-k lists; or,
+/// for a request that makes one slice, one scorer encodes and scores it in a single round trip.
 extension GatewayCoordinator {
+    mutating func scoreInOneHop(_ key: UInt64, raw: RawHistory, header: RequestHeader, now: Moment) -> [GatewayAction] {
+        var pending = requests[key]!
+        pending.encodedByScorer = true
+        pending.phase = .scoring(remaining: 1)
+        pending.slices = 1
+        pending.scoringStarted = now.instant
+        requests[key] = pending
+        let candidates = pending.request.candidates
+        let score = ScoreRequest(
+            header: header, history: .raw(raw), candidates: .ids(candidates),
+            k: min(pending.request.k, Int32(clamping: candidates.count)))
+        return submit(Job(requestKey: key, kind: .score, service: configuration.scorerService, payload: score.encoded()), now: now)
+    }
+
     mutating func completed(tag: UInt64, payload: Frame, now: Moment) -> [GatewayAction] {
         guard let job = jobs.removeValue(forKey: tag), requests[job.requestKey] != nil else { return [] }
         requests[job.requestKey]!.openJobs.remove(tag)
@@ -52,15 +67,20 @@ extension GatewayCoordinator {
     /// `minSliceCandidates` (a tiny slice costs a round trip and saves nothing).
     func split(_ request: RecommendRequest, itemCount: Int) -> [CandidateSlice] {
         let total = request.allItems ? itemCount : request.candidates.count
-        let byReplicas = max(1, broker.liveWorkers(service: configuration.scorerService))
-        let bySize = max(1, (total + configuration.minSliceCandidates - 1) / configuration.minSliceCandidates)
-        let parts = min(byReplicas, bySize)
+        let parts = sliceCount(total)
         return (0..<parts).map { part in
             let start = total * part / parts
             let end = total * (part + 1) / parts
             return request.allItems
                 ? .range(Int64(start)..<Int64(end)) : .ids(Array(request.candidates[start..<end]))
         }
+    }
+
+    /// How many slices `total` candidates make with the scorers live now.
+    func sliceCount(_ total: Int) -> Int {
+        let byReplicas = max(1, broker.liveWorkers(service: configuration.scorerService))
+        let bySize = max(1, (total + configuration.minSliceCandidates - 1) / configuration.minSliceCandidates)
+        return min(byReplicas, bySize)
     }
 
     mutating func scored(_ key: UInt64, _ payload: Frame, now: Moment) -> [GatewayAction] {
@@ -80,6 +100,10 @@ extension GatewayCoordinator {
                 key, .unavailable("scorers answered with different model versions (\(pending.modelVersion), \(slice.modelVersion))"))
         }
         pending.modelVersion = slice.modelVersion
+        if pending.encodedByScorer {
+            pending.historyCacheHit = slice.historyCacheHit
+            pending.timings.append(TierTiming(tier: "scorer_encode", micros: slice.encodeMicros))
+        }
         pending.slowestScorerMicros = max(pending.slowestScorerMicros, slice.computeMicros)
         pending.partials.append(zip(slice.ranked.items, slice.ranked.scores).map { ScoredItem(id: $0, score: $1) })
         guard case .scoring(let remaining) = pending.phase, remaining > 1 else {

@@ -71,11 +71,11 @@ public struct GatewayCoordinator {
             return [overloaded(request, client, error)]
         }
         if let error = fairShareExceeded(client: client, userID: request.userID) { return [overloaded(request, client, error)] }
-        guard broker.liveWorkers(service: configuration.encoderService) > 0 else {
-            return [reject(client, id, .unavailable("no live \(configuration.encoderService) replica is registered"))]
-        }
-        guard broker.liveWorkers(service: configuration.scorerService) > 0 else {
-            return [reject(client, id, .unavailable("no live \(configuration.scorerService) replica is registered"))]
+        let inOneHop = configuration.singleSliceInOneHop && !request.allItems && sliceCount(request.candidates.count) == 1
+        for service in inOneHop ? [configuration.scorerService] : [configuration.encoderService, configuration.scorerService] {
+            guard broker.liveWorkers(service: service) > 0 else {
+                return [reject(client, id, .unavailable("no live \(service) replica is registered"))]
+            }
         }
         let latest = Deadline.after(configuration.maxDeadline, from: now.wall)
         let given = request.header.deadline ?? .after(configuration.defaultDeadline, from: now.wall)
@@ -83,9 +83,10 @@ public struct GatewayCoordinator {
         nextKey += 1
         requests[key] = PendingRequest(
             client: client, request: request, deadline: min(given, latest), started: now.instant)
-        let encode = EncodeRequest(
-            header: RequestHeader(requestID: id, deadline: requests[key]!.deadline), userID: request.userID,
-            history: request.history, modelVersion: split.version(for: request.userID))
+        let header = RequestHeader(requestID: id, deadline: requests[key]!.deadline)
+        let raw = RawHistory(userID: request.userID, items: request.history, modelVersion: split.version(for: request.userID))
+        if inOneHop { return scoreInOneHop(key, raw: raw, header: header, now: now) }
+        let encode = EncodeRequest(header: header, userID: raw.userID, history: raw.items, modelVersion: raw.modelVersion)
         return submit(Job(requestKey: key, kind: .encode, service: configuration.encoderService, payload: encode.encoded()), now: now)
     }
 

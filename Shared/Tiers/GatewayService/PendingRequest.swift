@@ -14,6 +14,8 @@ struct PendingRequest {
     let deadline: Deadline
     let started: Instant
     var phase: Phase = .encoding
+    /// Sent to one scorer with its raw history (`GatewayConfiguration.singleSliceInOneHop`).
+    var encodedByScorer = false
     var openJobs: Set<UInt64> = []
     var timings: [TierTiming] = []
     var historyCacheHit = false

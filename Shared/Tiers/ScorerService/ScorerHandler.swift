@@ -1,6 +1,7 @@
 import Caching
 import Clients
 import Clocks
+import HistoryEncoding
 import Model
 import Ranking
 import ReplicaRuntime
@@ -8,7 +9,8 @@ import ServiceRuntime
 import Wire
 
 /// The scorer's request handler: candidate rows (through the row cache), candidate tokens through
-/// the blocks against the shipped history keys/values, top-k of the slice.
+/// the blocks against the shipped history keys/values (or, for a single-slice request, keys and
+/// values it encodes itself), top-k of the slice.
 public final class ScorerHandler: RequestHandler {
     /// Every version held: a slice is scored by the version its history was encoded with.
     let models: VersionRegistry<SequenceModel>
@@ -19,6 +21,8 @@ public final class ScorerHandler: RequestHandler {
     /// Candidates whose rows are gathered at once; bounds memory for "all items" slices.
     let chunk: Int
     private let workspace = Workspace()
+    /// Encodes raw histories (single-slice requests), with the same row cache as the candidates.
+    private let encoder: HistoryEncoder
     private let metrics: ReplicaMetrics
     /// Slices abandoned part-way because their deadline passed (work not wasted on them).
     public private(set) var droppedExpired = 0
@@ -26,12 +30,13 @@ public final class ScorerHandler: RequestHandler {
     public convenience init(model: SequenceModel, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096) {
         self.init(
             models: VersionRegistry(version: model.config.version, value: model), embeddings: embeddings, limits: limits,
-            cacheRows: cacheRows, chunk: chunk)
+            cacheRows: cacheRows, encodings: EncodingCache(capacity: 16), chunk: chunk)
     }
 
+    /// `encodings` is shared by the replica's compute threads, like the history-encoder's cache.
     public init(
-        models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int, chunk: Int = 4_096,
-        metrics: ReplicaMetrics = .off(service: "scorer")
+        models: VersionRegistry<SequenceModel>, embeddings: EmbeddingClient, limits: Limits, cacheRows: Int,
+        encodings: EncodingCache, chunk: Int = 4_096, metrics: ReplicaMetrics = .off(service: "scorer")
     ) {
         self.metrics = metrics
         self.models = models
@@ -39,6 +44,8 @@ public final class ScorerHandler: RequestHandler {
         self.limits = limits
         rowCaches = RowCaches(capacity: cacheRows)
         self.chunk = chunk
+        encoder = HistoryEncoder(
+            models: models, embeddings: embeddings, cache: encodings, rowCaches: rowCaches, workspace: workspace, metrics: metrics)
     }
 
     public func handle(_ payload: UnsafeRawBufferPointer) -> [UInt8] {
@@ -52,10 +59,24 @@ public final class ScorerHandler: RequestHandler {
         case .success(let decoded): request = decoded
         }
         let id = request.header.requestID
-        guard let model = models.entry(request.history.modelVersion)?.value else {
-            return failure(id, .versionUnavailable(request.history.modelVersion, held: models.versions))
+        let history: EncodedHistory
+        var (encodeMicros, historyCacheHit): (UInt32, Bool) = (0, false)
+        switch request.history {
+        case .encoded(let encoded): history = encoded
+        case .raw(let raw):
+            if let problem = limits.checkHistory(count: raw.items.count) ?? limits.checkUserID(raw.userID) {
+                return failure(id, problem)
+            }
+            switch encoder.encode(raw, deadline: request.header.deadline, now: started) {
+            case .failure(let error): return failure(id, error)
+            case .success(let encoded): (history, historyCacheHit) = (encoded.history, encoded.cacheHit)
+            }
+            encodeMicros = started.elapsed.wireMicros
         }
-        if let problem = validate(request, model: model) { return failure(id, problem) }
+        guard let model = models.entry(history.modelVersion)?.value else {
+            return failure(id, .versionUnavailable(history.modelVersion, held: models.versions))
+        }
+        if let problem = validate(request, history: history, model: model) { return failure(id, problem) }
         let rowCache = rowCaches.cache(version: model.config.version, dim: model.config.dim, held: models.versions)
         let ids: [Int64]
         switch request.candidates {
@@ -63,8 +84,7 @@ public final class ScorerHandler: RequestHandler {
         case .range(let range): ids = Array(range)
         }
         let kv = HistoryKV(
-            layers: request.history.layers, length: request.history.length, dim: request.history.dim,
-            keys: request.history.keys, values: request.history.values)
+            layers: history.layers, length: history.length, dim: history.dim, keys: history.keys, values: history.values)
         let d = model.config.dim
         var logits = [Float](repeating: 0, count: ids.count)
         var rows = [Float](repeating: 0, count: min(chunk, ids.count) * d)
@@ -108,15 +128,15 @@ public final class ScorerHandler: RequestHandler {
         let top = TopK.select(count: ids.count, k: Int(request.k), id: { ids[$0] }, score: { logits[$0] })
         let slice = ScoredSlice(
             ranked: RankedItems(items: top.map(\.id), scores: top.map(\.score)), modelVersion: model.config.version,
-            computeMicros: started.elapsed.wireMicros, rowCacheMisses: UInt32(clamping: misses))
+            computeMicros: started.elapsed.wireMicros, rowCacheMisses: UInt32(clamping: misses), encodeMicros: encodeMicros,
+            historyCacheHit: historyCacheHit)
         return ScoreReply(requestID: id, result: .success(slice)).encoded()
     }
 
     /// Everything that makes a request unservable, checked before any work.
-    func validate(_ request: ScoreRequest, model: SequenceModel) -> ServiceError? {
+    func validate(_ request: ScoreRequest, history: EncodedHistory, model: SequenceModel) -> ServiceError? {
         let config = model.config
         if let problem = limits.checkK(request.k) { return problem }
-        let history = request.history
         guard history.layers == config.layers, history.dim == config.dim, history.length >= 1,
             history.length <= config.maxHistory
         else {

@@ -368,6 +368,51 @@ void   recserve__v1__encode_reply__free_unpacked
   assert(message->base.descriptor == &recserve__v1__encode_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recserve__v1__raw_history__init
+                     (Recserve__V1__RawHistory         *message)
+{
+  static const Recserve__V1__RawHistory init_value = RECSERVE__V1__RAW_HISTORY__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__raw_history__get_packed_size
+                     (const Recserve__V1__RawHistory *message)
+{
+  assert(message->base.descriptor == &recserve__v1__raw_history__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__raw_history__pack
+                     (const Recserve__V1__RawHistory *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__raw_history__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__raw_history__pack_to_buffer
+                     (const Recserve__V1__RawHistory *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__raw_history__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__RawHistory *
+       recserve__v1__raw_history__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__RawHistory *)
+     protobuf_c_message_unpack (&recserve__v1__raw_history__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__raw_history__free_unpacked
+                     (Recserve__V1__RawHistory *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__raw_history__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   recserve__v1__score_request__init
                      (Recserve__V1__ScoreRequest         *message)
 {
@@ -1660,7 +1705,71 @@ const ProtobufCMessageDescriptor recserve__v1__encode_reply__descriptor =
   (ProtobufCMessageInit) recserve__v1__encode_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__score_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor recserve__v1__raw_history__field_descriptors[3] =
+{
+  {
+    "user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RawHistory, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "items",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Recserve__V1__RawHistory, n_items),
+    offsetof(Recserve__V1__RawHistory, items),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RawHistory, model_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__raw_history__field_indices_by_name[] = {
+  1,   /* field[1] = items */
+  2,   /* field[2] = model_version */
+  0,   /* field[0] = user_id */
+};
+static const ProtobufCIntRange recserve__v1__raw_history__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor recserve__v1__raw_history__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.RawHistory",
+  "RawHistory",
+  "Recserve__V1__RawHistory",
+  "recserve.v1",
+  sizeof(Recserve__V1__RawHistory),
+  3,
+  recserve__v1__raw_history__field_descriptors,
+  recserve__v1__raw_history__field_indices_by_name,
+  1,  recserve__v1__raw_history__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__raw_history__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__score_request__field_descriptors[8] =
 {
   {
     "header",
@@ -1746,6 +1855,18 @@ static const ProtobufCFieldDescriptor recserve__v1__score_request__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "raw_history",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ScoreRequest, raw_history),
+    &recserve__v1__raw_history__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__score_request__field_indices_by_name[] = {
   2,   /* field[2] = candidates */
@@ -1754,12 +1875,13 @@ static const unsigned recserve__v1__score_request__field_indices_by_name[] = {
   6,   /* field[6] = k */
   5,   /* field[5] = range_end */
   4,   /* field[4] = range_start */
+  7,   /* field[7] = raw_history */
   3,   /* field[3] = use_range */
 };
 static const ProtobufCIntRange recserve__v1__score_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor recserve__v1__score_request__descriptor =
 {
@@ -1769,14 +1891,14 @@ const ProtobufCMessageDescriptor recserve__v1__score_request__descriptor =
   "Recserve__V1__ScoreRequest",
   "recserve.v1",
   sizeof(Recserve__V1__ScoreRequest),
-  7,
+  8,
   recserve__v1__score_request__field_descriptors,
   recserve__v1__score_request__field_indices_by_name,
   1,  recserve__v1__score_request__number_ranges,
   (ProtobufCMessageInit) recserve__v1__score_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__score_reply__field_descriptors[7] =
+static const ProtobufCFieldDescriptor recserve__v1__score_reply__field_descriptors[9] =
 {
   {
     "request_id",
@@ -1862,10 +1984,36 @@ static const ProtobufCFieldDescriptor recserve__v1__score_reply__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "encode_micros",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ScoreReply, encode_micros),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "history_cache_hit",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__ScoreReply, history_cache_hit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__score_reply__field_indices_by_name[] = {
   5,   /* field[5] = compute_micros */
+  7,   /* field[7] = encode_micros */
   1,   /* field[1] = error */
+  8,   /* field[8] = history_cache_hit */
   2,   /* field[2] = items */
   4,   /* field[4] = model_version */
   0,   /* field[0] = request_id */
@@ -1875,7 +2023,7 @@ static const unsigned recserve__v1__score_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange recserve__v1__score_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor =
 {
@@ -1885,7 +2033,7 @@ const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor =
   "Recserve__V1__ScoreReply",
   "recserve.v1",
   sizeof(Recserve__V1__ScoreReply),
-  7,
+  9,
   recserve__v1__score_reply__field_descriptors,
   recserve__v1__score_reply__field_indices_by_name,
   1,  recserve__v1__score_reply__number_ranges,

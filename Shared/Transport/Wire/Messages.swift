@@ -156,18 +156,45 @@ public enum CandidateSlice: Sendable, Equatable {
     }
 }
 
+/// A history its receiver encodes itself.
+public struct RawHistory: Sendable, Equatable {
+    public var userID: String
+    public var items: [Int64]
+    /// The version to encode with (the gateway's split chose it); empty: the receiver's active one.
+    public var modelVersion: String
+
+    public init(userID: String, items: [Int64], modelVersion: String = "") {
+        self.userID = userID
+        self.items = items
+        self.modelVersion = modelVersion
+    }
+}
+
+/// What a scorer scores a slice against.
+public enum ScoreHistory: Sendable, Equatable {
+    /// Keys and values from the history-encoder, shared by every slice of the request.
+    case encoded(EncodedHistory)
+    /// The request is a single slice: the scorer encodes the history itself, which saves the
+    /// encoder's round trip and keeps the keys and values off the network.
+    case raw(RawHistory)
+}
+
 /// Gateway -> scorer.
 public struct ScoreRequest: Sendable, Equatable {
     public var header: RequestHeader
-    public var history: EncodedHistory
+    public var history: ScoreHistory
     public var candidates: CandidateSlice
     public var k: Int32
 
-    public init(header: RequestHeader, history: EncodedHistory, candidates: CandidateSlice, k: Int32) {
+    public init(header: RequestHeader, history: ScoreHistory, candidates: CandidateSlice, k: Int32) {
         self.header = header
         self.history = history
         self.candidates = candidates
         self.k = k
+    }
+
+    public init(header: RequestHeader, history: EncodedHistory, candidates: CandidateSlice, k: Int32) {
+        self.init(header: header, history: .encoded(history), candidates: candidates, k: k)
     }
 }
 
@@ -177,12 +204,21 @@ public struct ScoredSlice: Sendable, Equatable {
     public var modelVersion: String
     public var computeMicros: UInt32
     public var rowCacheMisses: UInt32
+    /// For a raw history: time spent encoding it (part of `computeMicros`) and whether the
+    /// scorer's encoding cache had it.
+    public var encodeMicros: UInt32
+    public var historyCacheHit: Bool
 
-    public init(ranked: RankedItems, modelVersion: String, computeMicros: UInt32 = 0, rowCacheMisses: UInt32 = 0) {
+    public init(
+        ranked: RankedItems, modelVersion: String, computeMicros: UInt32 = 0, rowCacheMisses: UInt32 = 0, encodeMicros: UInt32 = 0,
+        historyCacheHit: Bool = false
+    ) {
         self.ranked = ranked
         self.modelVersion = modelVersion
         self.computeMicros = computeMicros
         self.rowCacheMisses = rowCacheMisses
+        self.encodeMicros = encodeMicros
+        self.historyCacheHit = historyCacheHit
     }
 }
 

@@ -6,7 +6,10 @@ extension ScoreRequest {
         var message = Recserve__V1__ScoreRequest()
         recserve__v1__score_request__init(&message)
         message.header = ProtoWrite.header(header, in: arena)
-        message.history = history.proto(in: arena)
+        switch history {
+        case .encoded(let encoded): message.history = encoded.proto(in: arena)
+        case .raw(let raw): message.raw_history = raw.proto(in: arena)
+        }
         switch candidates {
         case .ids(let ids):
             message.n_candidates = ids.count
@@ -37,10 +40,15 @@ extension ScoreRequest {
             } else {
                 candidates = .ids(ProtoRead.array(message.candidates, message.n_candidates))
             }
-            return ScoreRequest(
-                header: ProtoRead.header(message.header),
-                history: try EncodedHistory.read(message.history, in: "ScoreRequest"),
-                candidates: candidates, k: message.k)
+            let history: ScoreHistory
+            switch (message.history, message.raw_history) {
+            case (nil, let raw?): history = .raw(RawHistory.read(raw))
+            case (let encoded?, nil): history = .encoded(try EncodedHistory.read(encoded, in: "ScoreRequest"))
+            default:
+                throw WireError(
+                    messageType: "ScoreRequest", byteCount: bytes.count, reason: "expected exactly one of history and raw_history")
+            }
+            return ScoreRequest(header: ProtoRead.header(message.header), history: history, candidates: candidates, k: message.k)
         }
     }
 }
@@ -60,6 +68,8 @@ extension ScoreReply {
             message.model_version = arena.cString(slice.modelVersion)
             message.compute_micros = slice.computeMicros
             message.row_cache_misses = slice.rowCacheMisses
+            message.encode_micros = slice.encodeMicros
+            message.history_cache_hit = slice.historyCacheHit ? 1 : 0
         case .failure(let error):
             message.error = ProtoWrite.error(error, in: arena)
         }
@@ -83,8 +93,27 @@ extension ScoreReply {
             }
             let slice = ScoredSlice(
                 ranked: RankedItems(items: items, scores: scores), modelVersion: ProtoRead.string(message.model_version),
-                computeMicros: message.compute_micros, rowCacheMisses: message.row_cache_misses)
+                computeMicros: message.compute_micros, rowCacheMisses: message.row_cache_misses,
+                encodeMicros: message.encode_micros, historyCacheHit: message.history_cache_hit != 0)
             return ScoreReply(requestID: message.request_id, result: .success(slice))
         }
+    }
+}
+
+extension RawHistory {
+    func proto(in arena: ProtoArena) -> UnsafeMutablePointer<Recserve__V1__RawHistory> {
+        var message = Recserve__V1__RawHistory()
+        recserve__v1__raw_history__init(&message)
+        message.user_id = arena.cString(userID)
+        message.n_items = items.count
+        message.items = arena.copy(items)
+        message.model_version = arena.cString(modelVersion)
+        return arena.object(message)
+    }
+
+    static func read(_ message: UnsafeMutablePointer<Recserve__V1__RawHistory>) -> RawHistory {
+        RawHistory(
+            userID: ProtoRead.string(message.pointee.user_id), items: ProtoRead.array(message.pointee.items, message.pointee.n_items),
+            modelVersion: ProtoRead.string(message.pointee.model_version))
     }
 }

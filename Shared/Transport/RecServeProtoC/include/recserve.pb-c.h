@@ -24,6 +24,7 @@ typedef struct Recserve__V1__RecommendReply Recserve__V1__RecommendReply;
 typedef struct Recserve__V1__EncodeRequest Recserve__V1__EncodeRequest;
 typedef struct Recserve__V1__EncodedHistory Recserve__V1__EncodedHistory;
 typedef struct Recserve__V1__EncodeReply Recserve__V1__EncodeReply;
+typedef struct Recserve__V1__RawHistory Recserve__V1__RawHistory;
 typedef struct Recserve__V1__ScoreRequest Recserve__V1__ScoreRequest;
 typedef struct Recserve__V1__ScoreReply Recserve__V1__ScoreReply;
 typedef struct Recserve__V1__LookupRequest Recserve__V1__LookupRequest;
@@ -216,7 +217,28 @@ struct  Recserve__V1__EncodeReply
 
 
 /*
+ * A history the receiver encodes itself (the fields of an EncodeRequest without its header).
+ */
+struct  Recserve__V1__RawHistory
+{
+  ProtobufCMessage base;
+  char *user_id;
+  size_t n_items;
+  int64_t *items;
+  /*
+   * The model version to encode with; empty: the receiver's active version.
+   */
+  char *model_version;
+};
+#define RECSERVE__V1__RAW_HISTORY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__raw_history__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
  * Gateway -> scorer. Candidates are either listed or a half-open id range [range_start, range_end).
+ * Exactly one of history and raw_history is set: raw_history when the whole request is one slice,
+ * so the scorer encodes the history itself and no keys and values cross the network.
  */
 struct  Recserve__V1__ScoreRequest
 {
@@ -229,10 +251,11 @@ struct  Recserve__V1__ScoreRequest
   int64_t range_start;
   int64_t range_end;
   int32_t k;
+  Recserve__V1__RawHistory *raw_history;
 };
 #define RECSERVE__V1__SCORE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__score_request__descriptor) \
-    , NULL, NULL, 0,NULL, 0, 0, 0, 0 }
+    , NULL, NULL, 0,NULL, 0, 0, 0, 0, NULL }
 
 
 /*
@@ -250,10 +273,16 @@ struct  Recserve__V1__ScoreReply
   char *model_version;
   uint32_t compute_micros;
   uint32_t row_cache_misses;
+  /*
+   * For a raw history: the time spent encoding it (compute_micros includes it), and whether the
+   * scorer's encoding cache had it.
+   */
+  uint32_t encode_micros;
+  protobuf_c_boolean history_cache_hit;
 };
 #define RECSERVE__V1__SCORE_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__score_reply__descriptor) \
-    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -641,6 +670,25 @@ Recserve__V1__EncodeReply *
 void   recserve__v1__encode_reply__free_unpacked
                      (Recserve__V1__EncodeReply *message,
                       ProtobufCAllocator *allocator);
+/* Recserve__V1__RawHistory methods */
+void   recserve__v1__raw_history__init
+                     (Recserve__V1__RawHistory         *message);
+size_t recserve__v1__raw_history__get_packed_size
+                     (const Recserve__V1__RawHistory   *message);
+size_t recserve__v1__raw_history__pack
+                     (const Recserve__V1__RawHistory   *message,
+                      uint8_t             *out);
+size_t recserve__v1__raw_history__pack_to_buffer
+                     (const Recserve__V1__RawHistory   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__RawHistory *
+       recserve__v1__raw_history__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__raw_history__free_unpacked
+                     (Recserve__V1__RawHistory *message,
+                      ProtobufCAllocator *allocator);
 /* Recserve__V1__ScoreRequest methods */
 void   recserve__v1__score_request__init
                      (Recserve__V1__ScoreRequest         *message);
@@ -914,6 +962,9 @@ typedef void (*Recserve__V1__EncodedHistory_Closure)
 typedef void (*Recserve__V1__EncodeReply_Closure)
                  (const Recserve__V1__EncodeReply *message,
                   void *closure_data);
+typedef void (*Recserve__V1__RawHistory_Closure)
+                 (const Recserve__V1__RawHistory *message,
+                  void *closure_data);
 typedef void (*Recserve__V1__ScoreRequest_Closure)
                  (const Recserve__V1__ScoreRequest *message,
                   void *closure_data);
@@ -969,6 +1020,7 @@ extern const ProtobufCMessageDescriptor recserve__v1__recommend_reply__descripto
 extern const ProtobufCMessageDescriptor recserve__v1__encode_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__encoded_history__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__encode_reply__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__raw_history__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__score_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor;
