@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "Training", dependencies: ["Model", "Dataset", .product(name: "Numerics", package: "swift-numerics")],
             path: "Shared/Learning/Training"),
+        .target(name: "Generative", dependencies: ["Model"], path: "Shared/Learning/Generative"),
         .target(name: "Evaluation", dependencies: ["Dataset", "Model", "Ranking"], path: "Shared/Learning/Evaluation"),
 
         // Runtime: process lifecycle and flags, metrics, the replica runtime, caches, durable files.
@@ -192,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "recctl",
             dependencies: [
-                "Clients", "Model", "Ranking", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation", "ZeroMQ", "ServiceRuntime",
+                "Clients", "Model", "Generative", "Ranking", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation", "ZeroMQ", "ServiceRuntime",
                 "SuiteLauncher", "Clocks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -214,6 +215,7 @@ let package = Package(
         // Fuzz harness for the wire decoders (scripts/fuzz.sh); a corpus replayer when built normally.
         .executableTarget(name: "wire-fuzz", dependencies: ["Wire"], path: "Tests/Fuzz", exclude: ["corpus"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Ranking", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(name: "GenerativeTests", dependencies: ["Generative", "Model", "TestSupport"], path: "Tests/GenerativeTests"),
         .testTarget(name: "CachingTests", dependencies: ["Caching", "Model"], path: "Tests/CachingTests"),
         .testTarget(
             name: "TrainingTests",

@@ -32,13 +32,13 @@ struct Compress: ParsableCommand {
 
     func run() throws {
         let tableFormat = TableFormat(rawValue: format)!
-        var file = try ModelFile.load(path: model, itemTable: true)
+        var file = try ModelFile.load(path: model, itemTable: true, semanticIDs: true)
         let table = file.itemTable!
         let started = Date()
         let compressed = CompressedTable.compress(table, format: tableFormat, prune: prune)
         let name = tableFormat == .prunedCSR ? "pruned-\(Int((prune * 100).rounded()))" : tableFormat.rawValue
         file.config.version = version ?? "\(file.config.version)-\(name)"
-        try ModelFile.save(path: output, config: file.config, dense: file.dense, table: compressed)
+        try ModelFile.save(path: output, config: file.config, dense: file.dense, table: compressed, semanticIDs: file.semanticIDs)
         var (worst, worstRatio) = (Float(0), Float(0))
         var row = [Float](repeating: 0, count: table.shape[1])
         for index in 0..<table.rows {

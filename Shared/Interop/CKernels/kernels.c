@@ -420,3 +420,64 @@ void rs_relu_backward(int path, long n, const float *x, float *dy) {
     default: relu_backward_generic(n, x, dy);
     }
 }
+
+/* ---- argmin of rows (k-means assignment) ---- */
+
+static void argmin_rows_generic(int rows, int cols, const float *x, int ld, const float *offset, int *index, float *value) {
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        int best = 0;
+        float best_value = INFINITY;
+        for (int c = 0; c < cols; c++) {
+            float v = offset[c] + row[c];
+            if (v < best_value) { best_value = v; best = c; }
+        }
+        index[r] = best;
+        value[r] = best_value;
+    }
+}
+
+AVX512 static void argmin_rows_avx512(int rows, int cols, const float *x, int ld, const float *offset, int *index, float *value) {
+    const __m512i step = _mm512_set1_epi32(16);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        __m512 best = _mm512_set1_ps(INFINITY);
+        __m512i best_index = _mm512_setzero_si512();
+        __m512i at = lanes;
+        int c = 0;
+        for (; c + 16 <= cols; c += 16) {
+            __m512 v = _mm512_add_ps(_mm512_loadu_ps(offset + c), _mm512_loadu_ps(row + c));
+            __mmask16 better = _mm512_cmp_ps_mask(v, best, _CMP_LT_OQ);
+            best = _mm512_mask_mov_ps(best, better, v);
+            best_index = _mm512_mask_mov_epi32(best_index, better, at);
+            at = _mm512_add_epi32(at, step);
+        }
+        float lane_value[16];
+        int lane_index[16];
+        _mm512_storeu_ps(lane_value, best);
+        _mm512_storeu_si512(lane_index, best_index);
+        int winner = 0;
+        float winner_value = INFINITY;
+        for (int l = 0; l < 16; l++) {
+            /* Ties go to the lower index, as in the generic path. */
+            if (lane_value[l] < winner_value || (lane_value[l] == winner_value && lane_index[l] < winner)) {
+                winner_value = lane_value[l];
+                winner = lane_index[l];
+            }
+        }
+        for (; c < cols; c++) {
+            float v = offset[c] + row[c];
+            if (v < winner_value) { winner_value = v; winner = c; }
+        }
+        index[r] = winner;
+        value[r] = winner_value;
+    }
+}
+
+void rs_argmin_rows(int path, int rows, int cols, const float *x, int ld, const float *offset, int *index, float *value) {
+    switch (path) {
+    case RS_PATH_AVX512: argmin_rows_avx512(rows, cols, x, ld, offset, index, value); break;
+    default: argmin_rows_generic(rows, cols, x, ld, offset, index, value);
+    }
+}

@@ -122,6 +122,15 @@ public enum Kernels {
         rs_scale_rows(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), scales)
     }
 
+    /// For each row, the first column minimizing `offset[c] + x[r][c]`, and that minimum
+    /// (k-means' nearest centroid from a GEMM of dot products).
+    public static func argminRows(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafePointer<Float>, ld: Int, offset: UnsafePointer<Float>,
+        index: UnsafeMutablePointer<Int32>, value: UnsafeMutablePointer<Float>
+    ) {
+        rs_argmin_rows(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), offset, index, value)
+    }
+
     /// `x = max(x, 0)` over `count` values.
     public static func relu(_ path: KernelPath, count: Int, _ x: UnsafeMutablePointer<Float>) {
         rs_relu(path.rawValue, count, x)

@@ -62,9 +62,12 @@ extension ModelFile {
         }
     }
 
-    /// Writes the dense weights with `table` in its format.
-    public static func save(path: String, config: ModelConfig, dense: DenseWeights, table: CompressedTable) throws(ModelError) {
-        var metadata = config.metadata
+    /// Writes the dense weights with `table` in its format (and the semantic IDs, when given).
+    public static func save(
+        path: String, config: ModelConfig, dense: DenseWeights, table: CompressedTable, semanticIDs: SemanticIDs? = nil
+    ) throws(ModelError) {
+        let semantic = semanticTensors(semanticIDs)
+        var metadata = config.metadata.merging(semantic.metadata) { $1 }
         if table.format != .f32 { metadata[TableFormat.metadataKey] = table.format.rawValue }
         if let pruned = table.pruned { metadata[pruneThresholdKey] = "\(pruned.threshold)" }
         let denseTensors = zip(DenseWeights.layout(config).map(\.name), dense.all).map { name, tensor in
@@ -94,8 +97,8 @@ extension ModelFile {
                 .init(name: valuesName, dtype: .f32, shape: [pruned.values.count], bytes: owned[2].bytes),
             ]
         }
-        try withExtendedLifetime((scale, bias, table, owned)) { () throws(ModelError) in
-            try Safetensors.write(path: path, raw: tableTensors + denseTensors, metadata: metadata)
+        try withExtendedLifetime((scale, bias, table, owned, semantic.owned)) { () throws(ModelError) in
+            try Safetensors.write(path: path, raw: tableTensors + denseTensors + semantic.tensors, metadata: metadata)
         }
     }
 }

@@ -4,18 +4,25 @@ public struct ModelFile: Sendable {
     public var dense: DenseWeights
     /// `[itemCount, dim]`; nil when loaded by a tier that gets rows from the embedding-server.
     public var itemTable: Tensor?
+    /// Every item's semantic ID, for generative retrieval; nil when the file has none or the
+    /// caller did not ask for them.
+    public var semanticIDs: SemanticIDs?
 
-    public init(config: ModelConfig, dense: DenseWeights, itemTable: Tensor?) {
+    public init(config: ModelConfig, dense: DenseWeights, itemTable: Tensor?, semanticIDs: SemanticIDs? = nil) {
         self.config = config
         self.dense = dense
         self.itemTable = itemTable
+        self.semanticIDs = semanticIDs
     }
 
     public static let itemTableName = "item_embedding"
 
     /// Loads the dense weights, and the item table only when asked (it can be gigabytes); a
-    /// compressed table is widened to f32 (the embedding-server uses `loadTable` instead).
-    public static func load(path: String, itemTable: Bool = false, dense: Bool = true) throws(ModelError) -> ModelFile {
+    /// compressed table is widened to f32 (the embedding-server uses `loadTable` instead). Semantic
+    /// IDs are loaded (and their trie built) when asked and present.
+    public static func load(
+        path: String, itemTable: Bool = false, dense: Bool = true, semanticIDs: Bool = false
+    ) throws(ModelError) -> ModelFile {
         let reader = try Safetensors.Reader(path: path)
         let config = try ModelConfig(metadata: reader.metadata, path: path)
         let format = try tableFormat(reader.metadata, path: path)
@@ -30,14 +37,22 @@ public struct ModelFile: Sendable {
                 ? try reader.tensor(itemTableName, shape: [config.itemCount, config.dim]) : try loadTable(path: path).table.dequantized()
         }
         let weights = dense ? DenseWeights(config: config, tensors: tensors) : DenseWeights.empty(config)
-        return ModelFile(config: config, dense: weights, itemTable: table)
+        let ids = semanticIDs ? try Self.semanticIDs(reader, config: config) : nil
+        return ModelFile(config: config, dense: weights, itemTable: table, semanticIDs: ids)
     }
 
     public func save(path: String) throws(ModelError) {
         guard let itemTable else { throw ModelError(.invalidConfig, "\(path): cannot save a model without its item table") }
         let names = DenseWeights.layout(config).map(\.name)
         let tensors = [(name: Self.itemTableName, tensor: itemTable)] + zip(names, dense.all).map { (name: $0, tensor: $1) }
-        try Safetensors.write(path: path, tensors: tensors, metadata: config.metadata)
+        let semantic = Self.semanticTensors(semanticIDs)
+        let raw = tensors.map {
+            Safetensors.RawTensor(name: $0.name, dtype: .f32, shape: $0.tensor.shape, bytes: UnsafeRawBufferPointer($0.tensor.buffer))
+        }
+        try withExtendedLifetime((tensors, semantic.owned)) { () throws(ModelError) in
+            try Safetensors.write(
+                path: path, raw: raw + semantic.tensors, metadata: config.metadata.merging(semantic.metadata) { $1 })
+        }
     }
 }
 

@@ -41,6 +41,10 @@ void rs_scale_rows(int path, int rows, int cols, float *x, int ld, const float *
 void rs_relu(int path, long n, float *x);
 /* dy = x > 0 ? dy : 0 over n values (x: the ReLU's input). */
 void rs_relu_backward(int path, long n, const float *x, float *dy);
+
+/* For each row r: index[r] = the first c minimizing offset[c] + x[r * ld + c] over c < cols, and
+ * value[r] that minimum (k-means' nearest centroid, with offset = |centroid|^2). */
+void rs_argmin_rows(int path, int rows, int cols, const float *x, int ld, const float *offset, int *index, float *value);
 /* Row-wise LayerNorm; out may alias x. */
 void rs_layer_norm(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float *out, float eps);
 /* x[r][c] += bias[c] for every row, then max(0, ·) when relu is non-zero. */
