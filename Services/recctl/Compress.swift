@@ -38,7 +38,9 @@ struct Compress: ParsableCommand {
         let compressed = CompressedTable.compress(table, format: tableFormat, prune: prune)
         let name = tableFormat == .prunedCSR ? "pruned-\(Int((prune * 100).rounded()))" : tableFormat.rawValue
         file.config.version = version ?? "\(file.config.version)-\(name)"
-        try ModelFile.save(path: output, config: file.config, dense: file.dense, table: compressed, semanticIDs: file.semanticIDs)
+        try ModelFile.save(
+            path: output, config: file.config, dense: file.dense, table: compressed, semanticIDs: file.semanticIDs,
+            generator: file.generator)
         var (worst, worstRatio) = (Float(0), Float(0))
         var row = [Float](repeating: 0, count: table.shape[1])
         for index in 0..<table.rows {

@@ -64,9 +64,10 @@ extension ModelFile {
 
     /// Writes the dense weights with `table` in its format (and the semantic IDs, when given).
     public static func save(
-        path: String, config: ModelConfig, dense: DenseWeights, table: CompressedTable, semanticIDs: SemanticIDs? = nil
+        path: String, config: ModelConfig, dense: DenseWeights, table: CompressedTable, semanticIDs: SemanticIDs? = nil,
+        generator: GeneratorWeights? = nil
     ) throws(ModelError) {
-        let semantic = semanticTensors(semanticIDs)
+        let semantic = generativeTensors(semanticIDs, generator, config: config)
         var metadata = config.metadata.merging(semantic.metadata) { $1 }
         if table.format != .f32 { metadata[TableFormat.metadataKey] = table.format.rawValue }
         if let pruned = table.pruned { metadata[pruneThresholdKey] = "\(pruned.threshold)" }
@@ -97,7 +98,7 @@ extension ModelFile {
                 .init(name: valuesName, dtype: .f32, shape: [pruned.values.count], bytes: owned[2].bytes),
             ]
         }
-        try withExtendedLifetime((scale, bias, table, owned, semantic.owned)) { () throws(ModelError) in
+        try withExtendedLifetime((scale, bias, table, owned, semantic.owned, generator)) { () throws(ModelError) in
             try Safetensors.write(path: path, raw: tableTensors + denseTensors + semantic.tensors, metadata: metadata)
         }
     }

@@ -7,12 +7,17 @@ public struct ModelFile: Sendable {
     /// Every item's semantic ID, for generative retrieval; nil when the file has none or the
     /// caller did not ask for them.
     public var semanticIDs: SemanticIDs?
+    /// The generator trained on those IDs, when the file has one (loaded with the IDs).
+    public var generator: GeneratorWeights?
 
-    public init(config: ModelConfig, dense: DenseWeights, itemTable: Tensor?, semanticIDs: SemanticIDs? = nil) {
+    public init(
+        config: ModelConfig, dense: DenseWeights, itemTable: Tensor?, semanticIDs: SemanticIDs? = nil, generator: GeneratorWeights? = nil
+    ) {
         self.config = config
         self.dense = dense
         self.itemTable = itemTable
         self.semanticIDs = semanticIDs
+        self.generator = generator
     }
 
     public static let itemTableName = "item_embedding"
@@ -38,18 +43,19 @@ public struct ModelFile: Sendable {
         }
         let weights = dense ? DenseWeights(config: config, tensors: tensors) : DenseWeights.empty(config)
         let ids = semanticIDs ? try Self.semanticIDs(reader, config: config) : nil
-        return ModelFile(config: config, dense: weights, itemTable: table, semanticIDs: ids)
+        let generator = semanticIDs ? try Self.loadGenerator(reader, config: config, ids: ids) : nil
+        return ModelFile(config: config, dense: weights, itemTable: table, semanticIDs: ids, generator: generator)
     }
 
     public func save(path: String) throws(ModelError) {
         guard let itemTable else { throw ModelError(.invalidConfig, "\(path): cannot save a model without its item table") }
         let names = DenseWeights.layout(config).map(\.name)
         let tensors = [(name: Self.itemTableName, tensor: itemTable)] + zip(names, dense.all).map { (name: $0, tensor: $1) }
-        let semantic = Self.semanticTensors(semanticIDs)
+        let semantic = Self.generativeTensors(semanticIDs, generator, config: config)
         let raw = tensors.map {
             Safetensors.RawTensor(name: $0.name, dtype: .f32, shape: $0.tensor.shape, bytes: UnsafeRawBufferPointer($0.tensor.buffer))
         }
-        try withExtendedLifetime((tensors, semantic.owned)) { () throws(ModelError) in
+        try withExtendedLifetime((tensors, semantic.owned, generator)) { () throws(ModelError) in
             try Safetensors.write(
                 path: path, raw: raw + semantic.tensors, metadata: config.metadata.merging(semantic.metadata) { $1 })
         }

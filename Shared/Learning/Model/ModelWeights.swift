@@ -6,8 +6,8 @@ public struct LayerWeights: Sendable {
     public var ffn1, ffn1Bias, ffn2, ffn2Bias: Tensor
 
     /// File names and shapes, in file order (the order is also the reading order for random init).
-    static func layout(_ c: ModelConfig, layer: Int) -> [(name: String, shape: [Int])] {
-        let p = "layers.\(layer)."
+    static func layout(_ c: ModelConfig, layer: Int, prefix: String = "") -> [(name: String, shape: [Int])] {
+        let p = prefix + "layers.\(layer)."
         let d = c.dim
         return [
             (p + "norm1.weight", [d]), (p + "norm1.bias", [d]),
@@ -21,8 +21,10 @@ public struct LayerWeights: Sendable {
         ]
     }
 
+    static let tensorCount = 16
+
     init(_ t: [Tensor]) {
-        precondition(t.count == 16)
+        precondition(t.count == Self.tensorCount)
         (norm1Weight, norm1Bias) = (t[0], t[1])
         (query, queryBias, key, keyBias) = (t[2], t[3], t[4], t[5])
         (value, valueBias, output, outputBias) = (t[6], t[7], t[8], t[9])
