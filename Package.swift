@@ -63,7 +63,7 @@ let package = Package(
             name: "Training", dependencies: ["Model", "Dataset", .product(name: "Numerics", package: "swift-numerics")],
             path: "Shared/Learning/Training"),
         .target(name: "Generative", dependencies: ["Model"], path: "Shared/Learning/Generative"),
-        .target(name: "Evaluation", dependencies: ["Dataset", "Model", "Ranking"], path: "Shared/Learning/Evaluation"),
+        .target(name: "Evaluation", dependencies: ["Dataset", "Generative", "Model", "Ranking"], path: "Shared/Learning/Evaluation"),
 
         // Runtime: process lifecycle and flags, metrics, the replica runtime, caches, durable files.
         .target(
@@ -194,7 +194,7 @@ let package = Package(
             name: "recctl",
             dependencies: [
                 "Clients", "Model", "Generative", "Ranking", "Wire", "COpenBLAS", "Broker", "Dataset", "Evaluation", "ZeroMQ", "ServiceRuntime",
-                "SuiteLauncher", "Clocks",
+                "SuiteLauncher", "Clocks", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "TrainerService", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport", "Telemetry",
+                "Training", "TrainerService", "Generative", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport", "Telemetry",
             ],
             path: "Tests/TrainingTests"),
         .testTarget(

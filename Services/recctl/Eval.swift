@@ -2,6 +2,7 @@ import ArgumentParser
 import Dataset
 import Evaluation
 import Foundation
+import Generative
 import Model
 
 struct Eval: ParsableCommand {
@@ -24,9 +25,25 @@ struct Eval: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+    @Option(
+        help: ArgumentHelp(
+            "With a model that has a generator: also evaluate generative retrieval at these numbers of generated items.",
+            discussion:
+                "For each N: generation of N items then the scorer's re-selection among them, and the generator's recall@N; plus the generator alone (top k by log-probability among the largest N)."
+        ))
+    var generate: String?
 
     func validate() throws {
         guard ["test", "valid"].contains(split) else { throw ValidationError("--split is test or valid") }
+        if let generate { _ = try Self.widths(generate) }
+    }
+
+    static func widths(_ text: String) throws -> [Int] {
+        let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--generate takes positive counts separated by commas, e.g. 50,100,256")
+        }
+        return widths.map { $0! }
     }
 
     func run() throws {
@@ -34,12 +51,28 @@ struct Eval: ParsableCommand {
         let leaveOneOut = LeaveOneOutSplit(dataset)
         let cases = split == "test" ? leaveOneOut.test : leaveOneOut.validation
         var rankers: [any Ranker] = [PopularityRanker(split: leaveOneOut)]
+        var recalls: [(n: Int, recall: Double)] = []
         if let model {
-            let file = try ModelFile.load(path: model, itemTable: true)
+            let file = try ModelFile.load(path: model, itemTable: true, semanticIDs: generate != nil)
             guard file.config.itemCount == dataset.itemCount else {
                 throw ValidationError("\(model) has \(file.config.itemCount) items but the dataset has \(dataset.itemCount)")
             }
             rankers.append(ModelRanker(file: file, name: "model \(file.config.version)"))
+            if let generate {
+                guard let ids = file.semanticIDs, let weights = file.generator else {
+                    throw ValidationError("\(model) has no generator; run `recctl semantic-ids` and `recctl train-generator` first")
+                }
+                let generator = Generator(config: file.config, weights: weights, ids: ids)
+                let widths = try Self.widths(generate)
+                rankers.append(
+                    GenerativeRanker(file: file, generator: generator, width: widths.max()!, order: .generator, name: "generator alone"))
+                for n in widths {
+                    let ranker = GenerativeRanker(
+                        file: file, generator: generator, width: n, order: .scorer, name: "generate \(n) + scorer")
+                    rankers.append(ranker)
+                    recalls.append((n, ranker.recall(cases)))
+                }
+            }
         }
         let reports = rankers.map { Evaluator.evaluate($0, cases: cases, split: leaveOneOut, k: k, seed: seed) }
         if json {
@@ -51,7 +84,10 @@ struct Eval: ParsableCommand {
                 ]
             }
             let data = try JSONSerialization.data(
-                withJSONObject: ["k": k, "split": split, "users": cases.count, "results": rows], options: [.sortedKeys])
+                withJSONObject: [
+                    "k": k, "split": split, "users": cases.count, "results": rows,
+                    "generator_recall": Dictionary(uniqueKeysWithValues: recalls.map { ("\($0.n)", $0.recall) }),
+                ], options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
@@ -68,6 +104,9 @@ struct Eval: ParsableCommand {
                 let protocolColumn = protocolName.padding(toLength: 24, withPad: " ", startingAt: 0)
                 print("\(name) \(protocolColumn) " + String(format: "%.4f   %.4f   %.4f", metrics.hitRate, metrics.ndcg, metrics.mrr))
             }
+        }
+        for (n, recall) in recalls {
+            print(String(format: "generator recall@%d (the target among the %d generated items): %.4f", n, n, recall))
         }
     }
 }

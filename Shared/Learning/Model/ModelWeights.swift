@@ -21,7 +21,7 @@ public struct LayerWeights: Sendable {
         ]
     }
 
-    static let tensorCount = 16
+    public static let tensorCount = 16
 
     init(_ t: [Tensor]) {
         precondition(t.count == Self.tensorCount)
