@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "embedding-server", targets: ["embedding-server"]),
         .executable(name: "history-encoder", targets: ["history-encoder"]),
         .executable(name: "scorer", targets: ["scorer"]),
+        .executable(name: "generator", targets: ["generator"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "recctl", targets: ["recctl"]),
         .executable(name: "trainer", targets: ["trainer"]),
@@ -135,6 +136,11 @@ let package = Package(
             path: "Shared/Tiers/ScorerService"
         ),
         .target(
+            name: "GeneratorService",
+            dependencies: ["ReplicaRuntime", "Wire", "Model", "Generative", "ServiceRuntime", "Clocks"],
+            path: "Shared/Tiers/GeneratorService"
+        ),
+        .target(
             name: "GatewayService",
             dependencies: [
                 "Broker", "Wire", "ZeroMQ", "Ranking", "ServiceRuntime", "Caching", "Clocks", "Telemetry",
@@ -166,6 +172,13 @@ let package = Package(
                 "EncoderService", "HistoryEncoding", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/history-encoder"
+        ),
+        .executableTarget(
+            name: "generator",
+            dependencies: [
+                "GeneratorService", "ReplicaRuntime", "Model", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/generator"
         ),
         .executableTarget(
             name: "scorer",
@@ -244,8 +257,8 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "TestSupport", "Clients", "Wire", "Model", "ZeroMQ", "Broker", "Clocks", "EmbeddingServing", "ParameterServer", "ServiceRuntime",
-                "GatewayService",
-                "embedding-server", "history-encoder", "scorer", "gateway", "recctl",
+                "GatewayService", "Generative",
+                "embedding-server", "history-encoder", "scorer", "generator", "gateway", "recctl",
             ],
             path: "Tests/IntegrationTests"
         ),

@@ -49,6 +49,15 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Fewest candidates given to one scorer slice.")
     var minSlice = defaults.minSliceCandidates
     @Option(
+        help:
+            "Catalog size above which a request for all items is answered by generative retrieval instead (unless it asks for retrieval all-items)."
+    )
+    var generativeAbove = defaults.generativeAbove
+    @Option(help: "Items generated for a generative request that does not say how many.")
+    var defaultBeam = defaults.defaultBeam
+    @Option(help: "The most items a request may ask to generate (more is BAD_REQUEST).")
+    var maxBeam = defaults.maxBeam
+    @Option(
         help: ArgumentHelp(
             "Route of a request whose candidates make one slice: scorer (one hop: the scorer encodes the history itself) or encoder.",
             discussion:
@@ -73,10 +82,11 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--curve-key and --curve-allowed-clients go together")
         }
         guard heartbeatMs >= 1, defaultDeadlineMs >= 1, maxPending >= 1, maxPendingPerClient >= 1, maxPendingPerUser >= 1,
-            degradedAnswerUsers >= 0, minSlice >= 1
+            degradedAnswerUsers >= 0, minSlice >= 1, generativeAbove >= 0, defaultBeam >= 1, maxBeam >= defaultBeam
         else {
             throw ValidationError(
-                "--heartbeat-ms, --default-deadline-ms, --max-pending(-per-client/-per-user) and --min-slice must be at least 1")
+                "--heartbeat-ms, --default-deadline-ms, --max-pending(-per-client/-per-user), --min-slice and --default-beam must be at least 1, --max-beam at least --default-beam"
+            )
         }
     }
 
@@ -96,6 +106,7 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.maxPendingPerUser = maxPendingPerUser
         configuration.degradedAnswerUsers = degradedAnswerUsers
         configuration.minSliceCandidates = minSlice
+        (configuration.generativeAbove, configuration.defaultBeam, configuration.maxBeam) = (generativeAbove, defaultBeam, maxBeam)
         configuration.singleSliceInOneHop = singleSlice == .scorer
         if let curveKey, let curveAllowedClients {
             configuration.clientCurve = try CurveServerSettings.load(

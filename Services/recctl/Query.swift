@@ -21,17 +21,32 @@ struct Query: ParsableCommand {
     var k: Int32 = 10
     @Option(help: "Deadline in milliseconds.")
     var deadlineMs = 2_000
+    @Option(
+        help:
+            "Without --candidates: default (the gateway chooses), all-items, or generative (beam search over semantic IDs, then the scorer re-selects)."
+    )
+    var retrieval = "default"
+    @Option(help: "Items to generate with --retrieval generative (default: the gateway's).")
+    var beam: UInt32 = 0
     @Flag(help: "Print the reply as JSON.")
     var json = false
     @OptionGroup var curve: CurveClientOptions
     @Option(help: "MovieLens folder (ml-100k.inter and ml-100k.item) to print titles and genres beside item ids.")
     var data: String?
 
+    static let retrievals: [String: Retrieval] = ["default": .default, "all-items": .allItems, "generative": .generative]
+
+    func validate() throws {
+        guard Self.retrievals[retrieval] != nil else { throw ValidationError("--retrieval is default, all-items or generative") }
+        if candidates != nil && retrieval != "default" { throw ValidationError("--retrieval applies only without --candidates") }
+    }
+
     func run() throws {
         let candidateIDs = try candidates.map(IDList.parse) ?? []
+        let mode = Self.retrievals[retrieval]!
         let request = RecommendRequest(
             header: RequestHeader(requestID: 0, deadline: nil), userID: user, history: try IDList.parse(history),
-            candidates: candidateIDs, allItems: candidates == nil, k: k)
+            candidates: candidateIDs, allItems: candidates == nil && mode != .generative, k: k, retrieval: mode, beam: beam)
         let client = try GatewayClient(context: ZMQContext(), endpoint: gateway, curve: try curve.load())
         let reply = try client.recommend(request, timeoutMilliseconds: deadlineMs)
         if let error = reply.error {
@@ -52,7 +67,7 @@ struct Query: ParsableCommand {
         }
         let timings = reply.timings.map { "\($0.tier)=\($0.micros)µs" }.joined(separator: " ")
         print(
-            "model \(reply.modelVersion) · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")"
+            "model \(reply.modelVersion) · candidates: \(reply.retrieval)\(reply.retrieval == "generative" ? " (\(reply.generated) generated)" : "") · \(reply.scorerSlices) scorer slice(s) · history cache \(reply.historyCacheHit ? "hit" : "miss")"
                 + (reply.degraded ? " · DEGRADED: the gateway was over capacity; this is your last good answer" : ""))
         print("timings: \(timings)")
     }
@@ -65,7 +80,7 @@ enum ReplyJSON {
             "items": reply.ranked.items, "scores": reply.ranked.scores.map(Double.init),
             "timings_us": Dictionary(uniqueKeysWithValues: reply.timings.map { ($0.tier, Int($0.micros)) }),
             "scorer_slices": Int(reply.scorerSlices), "history_cache_hit": reply.historyCacheHit,
-            "degraded": reply.degraded,
+            "degraded": reply.degraded, "retrieval": reply.retrieval, "generated": Int(reply.generated),
         ]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)

@@ -26,6 +26,12 @@ struct SemanticIDsCommand: ParsableCommand {
     var iterations = 20
     @Option(help: "Seed of the k-means++ starts and of the random baseline.")
     var seed: UInt64 = 1
+    @Option(help: "rq-kmeans, or random (unique random IDs: a baseline, and for serving benchmarks of catalogs without trained rows).")
+    var method = "rq-kmeans"
+    @Flag(
+        help: "Also store a seeded random generator with the IDs (for serving benchmarks and tests; train one with recctl train-generator)."
+    )
+    var randomGenerator = false
     @Option(help: "Version of the written model (default: the input's version with -sid).")
     var version: String?
     @Flag(help: "Print the table as JSON.")
@@ -35,6 +41,7 @@ struct SemanticIDsCommand: ParsableCommand {
         guard (1...8).contains(levels) else { throw ValidationError("--levels must be 1...8, got \(levels)") }
         if let codes, !(2...65_536).contains(codes) { throw ValidationError("--codes must be 2...65536, got \(codes)") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        guard ["rq-kmeans", "random"].contains(method) else { throw ValidationError("--method is rq-kmeans or random, not '\(method)'") }
     }
 
     static func defaultCodes(items: Int, levels: Int) -> Int {
@@ -51,15 +58,25 @@ struct SemanticIDsCommand: ParsableCommand {
         let vectors = Array(file.itemTable!.buffer)
         let started = Date()
         let quantizer = ResidualQuantizer(levels: levels, codesPerLevel: codes, iterations: iterations, seed: seed)
-        let outcome: ResidualQuantizer.Outcome
-        do { outcome = try quantizer.fit(vectors, count: items, dim: dim) } catch { throw ValidationError("\(error)") }
-        let seconds = Date().timeIntervalSince(started)
+        let capacity = (0..<levels).reduce(1.0) { r, _ in r * Double(codes) }
+        guard Double(items) <= capacity else {
+            throw ValidationError("\(items) items do not fit in \(Int(capacity)) semantic IDs; raise --levels or --codes")
+        }
         let random = ResidualQuantizer.randomIDs(count: items, levels: levels, codesPerLevel: codes, seed: seed)
+        let outcome: ResidualQuantizer.Outcome
+        if method == "random" {
+            outcome = ResidualQuantizer.Outcome(ids: random, collisionsResolved: 0, movedOutOfPrefix: 0)
+        } else {
+            do { outcome = try quantizer.fit(vectors, count: items, dim: dim) } catch { throw ValidationError("\(error)") }
+        }
+        let seconds = Date().timeIntervalSince(started)
         let rq = TokenizerReport(ids: outcome.ids, vectors: vectors, dim: dim)
         let baseline = TokenizerReport(ids: random, vectors: vectors, dim: dim)
         let version = self.version ?? "\(file.config.version)-sid"
         let output = self.output ?? model
-        try ModelFile.write(outcome.ids, from: model, to: output, version: version)
+        let generator =
+            randomGenerator ? GeneratorWeights.random(config: file.config, levels: levels, codes: codes, seed: seed &+ 99) : nil
+        try ModelFile.write(outcome.ids, generator: generator, from: model, to: output, version: version)
         if json {
             let level = { (r: TokenizerReport.Level) -> [String: Double] in
                 [
@@ -91,6 +108,6 @@ struct SemanticIDsCommand: ParsableCommand {
         print(
             "collisions resolved: \(outcome.collisionsResolved) items moved to the nearest free code (\(outcome.movedOutOfPrefix) of them outside their prefix); every item has its own ID"
         )
-        print("wrote \(output) (version \(version))")
+        print("wrote \(output) (version \(version))" + (randomGenerator ? " with a random generator" : ""))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Clients
 import Foundation
 import Logging
+import Model
 import ServiceLifecycle
 import ServiceRuntime
 import SuiteLauncher
@@ -18,6 +19,8 @@ struct Up: AsyncParsableCommand {
     var scorers = SuitePlan(model: "").scorers
     @Option(help: "History-encoder replicas.")
     var encoders = SuitePlan(model: "").encoders
+    @Option(help: "Generator replicas (generative retrieval; default: 1 when the model has a trained generator, else 0).")
+    var generators: Int?
     @Option(help: "Embedding-server shards.")
     var shards = 1
     @Option(help: "Host to bind every service to.")
@@ -47,7 +50,7 @@ struct Up: AsyncParsableCommand {
     var curveAllowedClients: String?
 
     func validate() throws {
-        guard scorers >= 1, encoders >= 1, shards >= 1 else {
+        guard scorers >= 1, encoders >= 1, shards >= 1, (generators ?? 0) >= 0 else {
             throw ValidationError("--scorers, --encoders and --shards must be at least 1")
         }
         guard FileManager.default.fileExists(atPath: model) else {
@@ -77,6 +80,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         var plan = SuitePlan(model: model, host: host, port: port, shards: shards)
         (plan.scorers, plan.encoders, plan.logLevel) = (scorers, encoders, logLevel)
+        plan.generators = try generators ?? (Safetensors.Reader(path: model).metadata["generator"] == "1" ? 1 : 0)
         if let metricsPort { plan.metricsBinds = (0..<plan.processCount).map { "\(host):\(metricsPort + $0)" } }
         if let singleSlice { plan.gatewayArguments += ["--single-slice", singleSlice] }
         let probeCurve = try curveProbe(plan: &plan)
@@ -113,7 +117,9 @@ struct LocalSuite: Service {
         for (index, endpoint) in plan.embeddingShards.enumerated() {
             print("embedding-server shard \(index)/\(plan.embeddingShards.count): \(endpoint)")
         }
-        print("history-encoder  x\(plan.encoders)   scorer x\(plan.scorers)   (connected out to \(plan.gatewayWorkers))")
+        print(
+            "history-encoder  x\(plan.encoders)   scorer x\(plan.scorers)   generator x\(plan.generators)   (connected out to \(plan.gatewayWorkers))"
+        )
         for (process, bind) in zip(plan.processes, plan.metricsBinds) {
             print("metrics          \(process.name): http://\(bind)/metrics")
         }

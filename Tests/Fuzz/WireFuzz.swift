@@ -11,7 +11,7 @@ enum WireFuzz {
     static func check(_ data: UnsafeRawBufferPointer) {
         guard let selector = data.first else { return }
         let input = UnsafeRawBufferPointer(rebasing: data.dropFirst())
-        switch selector % 13 {
+        switch selector % 15 {
         case 0: roundTrip(input, RecommendRequest.init(decoding:), { $0.encoded() })
         case 1: roundTrip(input, RecommendReply.init(decoding:), { $0.encoded() })
         case 2: roundTrip(input, EncodeRequest.init(decoding:), { $0.encoded() })
@@ -24,7 +24,9 @@ enum WireFuzz {
         case 9: roundTrip(input, PushReply.init(decoding:), { $0.encoded() })
         case 10: roundTrip(input, ReplicaStatus.init(decoding:), { $0.encoded() })
         case 11: roundTrip(input, AdminRequest.init(decoding:), { $0.encoded() })
-        default: roundTrip(input, AdminReply.init(decoding:), { $0.encoded() })
+        case 12: roundTrip(input, AdminReply.init(decoding:), { $0.encoded() })
+        case 13: roundTrip(input, GenerateRequest.init(decoding:), { $0.encoded() })
+        default: roundTrip(input, GenerateReply.init(decoding:), { $0.encoded() })
         }
     }
 
@@ -105,6 +107,14 @@ enum WireFuzz {
             let seeds: [(UInt8, [UInt8])] = [
                 (0, RecommendRequest(header: header, userID: "u", history: [1, 2, 3], candidates: [4, 5], k: 2).encoded()),
                 (0, RecommendRequest(header: header, userID: "", history: [9], allItems: true, k: 10).encoded()),
+                (0, RecommendRequest(header: header, userID: "g", history: [9], k: 10, retrieval: .generative, beam: 64).encoded()),
+                (13, GenerateRequest(header: header, history: history, beam: 16).encoded()),
+                (
+                    14,
+                    GenerateReply(
+                        requestID: 7, result: .success(GeneratedItems(items: [4, 2], logProbabilities: [-0.5, -1.5], modelVersion: "v1"))
+                    ).encoded()
+                ),
                 (
                     1,
                     RecommendReply(requestID: 7, ranked: ranked, modelVersion: "v1", timings: [TierTiming(tier: "encode", micros: 5)])

@@ -20,13 +20,13 @@ public final class ServiceCluster {
     /// `replicaArguments` go to the encoder and scorers, `embeddingArguments` to the embedding-server.
     public convenience init(
         model: ModelFile, scorers: Int, gatewayArguments: [String] = [], replicaArguments: [String] = [],
-        encoderArguments: [String] = [], embeddingArguments: [String] = [], metricsBinds: [String] = []
+        encoderArguments: [String] = [], embeddingArguments: [String] = [], metricsBinds: [String] = [], generators: Int = 0
     ) throws {
         try self.init(model: model)
         var plan = SuitePlan(model: modelPath)
         (plan.gatewayClients, plan.gatewayWorkers, plan.embeddingShards) = (gateway, workers, [embedding])
         plan.gatewayAdmin = admin
-        (plan.scorers, plan.logLevel) = (scorers, "warning")
+        (plan.scorers, plan.generators, plan.logLevel) = (scorers, generators, "warning")
         (plan.gatewayArguments, plan.replicaArguments) = (gatewayArguments, replicaArguments)
         (plan.encoderArguments, plan.embeddingArguments) = (encoderArguments, embeddingArguments)
         plan.metricsBinds = metricsBinds

@@ -24,6 +24,10 @@ public struct ResidualQuantizer {
         /// Items that had to leave the code k-means gave them; of those, how many left its prefix too.
         public let collisionsResolved: Int
         public let movedOutOfPrefix: Int
+
+        public init(ids: SemanticIDs, collisionsResolved: Int, movedOutOfPrefix: Int) {
+            (self.ids, self.collisionsResolved, self.movedOutOfPrefix) = (ids, collisionsResolved, movedOutOfPrefix)
+        }
     }
 
     public enum Failure: Error, CustomStringConvertible {

@@ -56,15 +56,18 @@ extension ModelFile {
     }
 
     /// Writes the model at `path` to `output` (which may be `path`) with `ids` (replacing any it
-    /// had) and `version`, keeping the table in its format and the dense weights.
-    public static func write(_ ids: SemanticIDs, from path: String, to output: String, version: String) throws(ModelError) {
+    /// had, and any generator: one trained on other IDs would be wrong) and `version`, keeping the
+    /// table in its format and the dense weights; `generator` goes with the IDs when given.
+    public static func write(
+        _ ids: SemanticIDs, generator: GeneratorWeights? = nil, from path: String, to output: String, version: String
+    ) throws(ModelError) {
         var (config, table) = try loadTable(path: path)
         guard ids.itemCount == config.itemCount else {
             throw ModelError(.mismatch, "\(path): \(ids.itemCount) semantic IDs for a model of \(config.itemCount) items")
         }
         let file = try load(path: path)
         config.version = version
-        try save(path: output, config: config, dense: file.dense, table: table, semanticIDs: ids)
+        try save(path: output, config: config, dense: file.dense, table: table, semanticIDs: ids, generator: generator)
     }
 
     /// Writes the model at `path` to `output` with `generator` beside its semantic IDs, as `version`.

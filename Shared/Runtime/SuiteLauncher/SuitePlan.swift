@@ -1,7 +1,7 @@
 import ServiceRuntime
 
 /// Which processes make up a local suite and the command line of each, in start order: embedding
-/// shards, the gateway, encoders, scorers. `recctl up` and the multi-process tests launch the
+/// shards, the gateway, encoders, scorers, generators. `recctl up` and the multi-process tests launch the
 /// same plan, so the tests run the suite the way users start it.
 public struct SuitePlan: Sendable {
     /// One child process to start.
@@ -25,9 +25,11 @@ public struct SuitePlan: Sendable {
     public var embeddingShards = [DefaultEndpoints.embedding()]
     public var encoders = 1
     public var scorers = 2
+    /// Generator replicas (generative retrieval; they need a model with a trained generator).
+    public var generators = 0
     public var logLevel = "info"
     public var gatewayArguments: [String] = []
-    /// Given to the encoders and the scorers.
+    /// Given to the encoders, the scorers and the generators.
     public var replicaArguments: [String] = []
     public var encoderArguments: [String] = []
     public var embeddingArguments: [String] = []
@@ -46,7 +48,7 @@ public struct SuitePlan: Sendable {
     }
 
     /// How many processes the plan starts.
-    public var processCount: Int { embeddingShards.count + 1 + encoders + scorers }
+    public var processCount: Int { embeddingShards.count + 1 + encoders + scorers + generators }
 
     public var processes: [Process] {
         let log = ["--log-level", logLevel]
@@ -71,6 +73,12 @@ public struct SuitePlan: Sendable {
         }
         for index in 0..<scorers {
             processes.append(Process(executable: "scorer", name: "scorer-\(index)", arguments: replica + replicaArguments + log))
+        }
+        for index in 0..<generators {
+            processes.append(
+                Process(
+                    executable: "generator", name: "generator-\(index)",
+                    arguments: ["--model", model, "--gateway", gatewayWorkers] + replicaArguments + log))
         }
         for (index, bind) in zip(processes.indices, metricsBinds) { processes[index].arguments += ["--metrics-bind", bind] }
         return processes

@@ -43,7 +43,17 @@ public struct GatewayConfiguration: Sendable {
     /// Which model version serves which users, until changed at run time (none: the encoders'
     /// active version serves everyone).
     public var split = TrafficSplit.none
+    /// "All items" over a catalog larger than this is answered by generative retrieval (when the
+    /// request leaves the choice to the gateway): scoring a million items is seconds of work.
+    public var generativeAbove = 100_000
+    /// Items generated (then scored) when a generative request does not say how many.
+    public var defaultBeam = 256
+    /// The most a request may ask to generate.
+    public var maxBeam = 512
     public var encoderService = "history-encoder"
+    public var generatorService = "generator"
+    /// Every replica service the gateway brokers for.
+    public var services: [String] { [encoderService, scorerService, generatorService] }
     public var scorerService = "scorer"
 
     public init() {}

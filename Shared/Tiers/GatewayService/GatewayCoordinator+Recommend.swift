@@ -25,6 +25,7 @@ extension GatewayCoordinator {
         requests[job.requestKey]!.openJobs.remove(tag)
         switch job.kind {
         case .encode: return encoded(job.requestKey, payload, now: now)
+        case .generate: return generated(job.requestKey, payload, now: now)
         case .score: return scored(job.requestKey, payload, now: now)
         }
     }
@@ -47,7 +48,67 @@ extension GatewayCoordinator {
         if let problem = RequestValidation.unknownCandidates(pending.request, itemCount: history.itemCount) {
             return fail(key, problem)
         }
-        let slices = split(pending.request, itemCount: history.itemCount)
+        let request = pending.request
+        let generative =
+            request.retrieval == .generative
+            || (request.retrieval == .default && request.allItems && history.itemCount > configuration.generativeAbove)
+        if generative {
+            guard broker.liveWorkers(service: configuration.generatorService) > 0 else {
+                return fail(
+                    key,
+                    .unavailable(
+                        "no live \(configuration.generatorService) replica is registered (generative retrieval for a catalog of \(history.itemCount) items)"
+                    ))
+            }
+            pending.phase = .generating
+            pending.retrieval = "generative"
+            pending.history = history
+            pending.generationStarted = now.instant
+            requests[key] = pending
+            let beam = request.beam > 0 ? request.beam : UInt32(configuration.defaultBeam)
+            let generate = GenerateRequest(
+                header: RequestHeader(requestID: request.header.requestID, deadline: pending.deadline), history: history, beam: beam)
+            return submit(
+                Job(requestKey: key, kind: .generate, service: configuration.generatorService, payload: generate.encoded()), now: now)
+        }
+        if request.candidates.isEmpty { pending.retrieval = "all_items" }
+        requests[key] = pending
+        return score(key, history: history, slices: split(request, itemCount: history.itemCount), now: now)
+    }
+
+    /// The generator answered: its items are the candidates, scored across the scorers.
+    mutating func generated(_ key: UInt64, _ payload: Frame, now: Moment) -> [GatewayAction] {
+        let items: GeneratedItems
+        do {
+            let reply = try payload.withUnsafeBytes { try GenerateReply(decoding: $0) }
+            switch reply.result {
+            case .failure(let error): return fail(key, error)
+            case .success(let generated): items = generated
+            }
+        } catch {
+            return fail(key, .internal("generator sent an unreadable reply: \(error)"))
+        }
+        var pending = requests[key]!
+        guard let history = pending.history, !items.items.isEmpty else {
+            return fail(key, .internal("the generator returned no items"))
+        }
+        pending.history = nil
+        pending.generated = items.items.count
+        pending.timings += [
+            TierTiming(tier: "generate", micros: (now.instant - pending.generationStarted).wireMicros),
+            TierTiming(tier: "generator_compute", micros: items.computeMicros),
+        ]
+        requests[key] = pending
+        let total = items.items.count
+        let parts = sliceCount(total)
+        let slices = (0..<parts).map { part in CandidateSlice.ids(Array(items.items[(total * part / parts)..<(total * (part + 1) / parts)]))
+        }
+        return score(key, history: history, slices: slices, now: now)
+    }
+
+    /// Sends one scorer job per slice against `history`.
+    mutating func score(_ key: UInt64, history: EncodedHistory, slices: [CandidateSlice], now: Moment) -> [GatewayAction] {
+        var pending = requests[key]!
         pending.phase = .scoring(remaining: slices.count)
         pending.slices = slices.count
         pending.scoringStarted = now.instant
@@ -66,13 +127,14 @@ extension GatewayCoordinator {
     /// Contiguous, near-equal slices: one per live scorer, but none smaller than
     /// `minSliceCandidates` (a tiny slice costs a round trip and saves nothing).
     func split(_ request: RecommendRequest, itemCount: Int) -> [CandidateSlice] {
-        let total = request.allItems ? itemCount : request.candidates.count
+        // No listed candidates means all items (validation allows nothing else by the time we split).
+        let everything = request.candidates.isEmpty
+        let total = everything ? itemCount : request.candidates.count
         let parts = sliceCount(total)
         return (0..<parts).map { part in
             let start = total * part / parts
             let end = total * (part + 1) / parts
-            return request.allItems
-                ? .range(Int64(start)..<Int64(end)) : .ids(Array(request.candidates[start..<end]))
+            return everything ? .range(Int64(start)..<Int64(end)) : .ids(Array(request.candidates[start..<end]))
         }
     }
 
@@ -129,7 +191,7 @@ extension GatewayCoordinator {
         let reply = RecommendReply(
             requestID: pending.request.header.requestID, ranked: ranked,
             modelVersion: pending.modelVersion, timings: timings, scorerSlices: UInt32(pending.slices),
-            historyCacheHit: pending.historyCacheHit)
+            historyCacheHit: pending.historyCacheHit, retrieval: pending.retrieval, generated: UInt32(pending.generated))
         return .replyToClient(
             pending.client, reply.encoded(), RequestOutcome(code: "OK", modelVersion: pending.modelVersion, timings: timings))
     }

@@ -62,7 +62,7 @@ public struct GatewayCoordinator {
         if let deadline = request.header.deadline, deadline.hasPassed(at: now.wall) {
             return [reject(client, id, .deadlineExceeded("deadline had already passed when the gateway received the request"))]
         }
-        if let problem = RequestValidation.check(request, limits: configuration.limits) {
+        if let problem = RequestValidation.check(request, limits: configuration.limits, maxBeam: configuration.maxBeam) {
             return [reject(client, id, problem)]
         }
         guard requests.count < configuration.maxPendingRequests else {
@@ -71,8 +71,10 @@ public struct GatewayCoordinator {
             return [overloaded(request, client, error)]
         }
         if let error = fairShareExceeded(client: client, userID: request.userID) { return [overloaded(request, client, error)] }
-        let inOneHop = configuration.singleSliceInOneHop && !request.allItems && sliceCount(request.candidates.count) == 1
-        for service in inOneHop ? [configuration.scorerService] : [configuration.encoderService, configuration.scorerService] {
+        let inOneHop = configuration.singleSliceInOneHop && !request.candidates.isEmpty && sliceCount(request.candidates.count) == 1
+        var services = inOneHop ? [configuration.scorerService] : [configuration.encoderService, configuration.scorerService]
+        if request.retrieval == .generative { services.append(configuration.generatorService) }
+        for service in services {
             guard broker.liveWorkers(service: service) > 0 else {
                 return [reject(client, id, .unavailable("no live \(service) replica is registered"))]
             }
@@ -147,7 +149,12 @@ public struct GatewayCoordinator {
             nextHeartbeatAt = now.instant + configuration.broker.heartbeat
         }
         for (key, pending) in requests where pending.deadline.hasPassed(at: now.wall) {
-            let phase = if case .encoding = pending.phase { "encoding the history" } else { "scoring candidates" }
+            let phase =
+                switch pending.phase {
+                case .encoding: "encoding the history"
+                case .generating: "generating candidates"
+                case .scoring: "scoring candidates"
+                }
             actions += fail(key, .deadlineExceeded("deadline passed while \(phase)"))
         }
         return actions + drainQueues(now: now)

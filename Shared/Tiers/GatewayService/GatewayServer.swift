@@ -79,7 +79,7 @@ public final class GatewayServer: Sendable {
             perform(actions, clients: clients, workers: workers, coordinator: &coordinator, metrics: metrics, operations: &operations)
             logReplicaChanges(coordinator, &replicaCounts)
             if Instant.now - brokerRecordedAt >= .milliseconds(200) {
-                metrics.recordBroker(coordinator, services: [configuration.encoderService, configuration.scorerService])
+                metrics.recordBroker(coordinator, services: configuration.services)
                 brokerRecordedAt = .now
             }
         }
@@ -88,7 +88,7 @@ public final class GatewayServer: Sendable {
 
     /// One line per change in a service's live replica count (operators and the deploy test read it).
     private func logReplicaChanges(_ coordinator: GatewayCoordinator, _ counts: inout [String: Int]) {
-        for service in [configuration.encoderService, configuration.scorerService] {
+        for service in configuration.services {
             let live = coordinator.liveWorkers(service: service)
             if counts[service] != live {
                 counts[service] = live

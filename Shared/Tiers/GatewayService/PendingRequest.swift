@@ -6,6 +6,7 @@ import Wire
 struct PendingRequest {
     enum Phase {
         case encoding
+        case generating
         case scoring(remaining: Int)
     }
 
@@ -24,14 +25,21 @@ struct PendingRequest {
     var partials: [[ScoredItem]] = []
     var modelVersion = ""
     var slices = 0
+    /// Kept while generating: the scorer slices need it once the generator answers.
+    var history: EncodedHistory?
+    /// "given", "all_items" or "generative", and how many items the generator produced.
+    var retrieval = "given"
+    var generated = 0
+    var generationStarted = Instant.zero
     /// The longest any of its jobs waited in the gateway for a free replica.
     var longestQueueWait: Duration = .zero
 }
 
-/// One unit of work for one replica: an encode, or one scorer slice.
+/// One unit of work for one replica: an encode, a generation, or one scorer slice.
 struct Job {
     enum Kind: Equatable {
         case encode
+        case generate
         case score
     }
 

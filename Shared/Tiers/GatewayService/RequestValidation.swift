@@ -4,17 +4,24 @@ import Wire
 /// Checks a client's Recommend request before any tier does work for it (with the same wording of
 /// each limit the tiers behind it use).
 enum RequestValidation {
-    static func check(_ request: RecommendRequest, limits: Limits) -> ServiceError? {
+    static func check(_ request: RecommendRequest, limits: Limits, maxBeam: Int) -> ServiceError? {
         if let problem = limits.checkUserID(request.userID) ?? limits.checkHistory(count: request.history.count)
             ?? limits.checkK(request.k)
         {
             return problem
         }
-        if request.allItems && !request.candidates.isEmpty {
-            return .badRequest("give either candidate ids or all_items, not both")
+        let unlisted = request.allItems || request.retrieval != .default
+        if unlisted && !request.candidates.isEmpty {
+            return .badRequest("give either candidate ids or all_items / a retrieval mode, not both")
         }
-        if !request.allItems && request.candidates.isEmpty {
-            return .badRequest("no candidates: give candidate ids or set all_items")
+        if !unlisted && request.candidates.isEmpty {
+            return .badRequest("no candidates: give candidate ids, set all_items, or ask for retrieval generative")
+        }
+        if request.allItems && request.retrieval == .generative {
+            return .badRequest("all_items and retrieval generative contradict each other; set one")
+        }
+        if Int(request.beam) > maxBeam {
+            return .badRequest("beam \(request.beam) is over the gateway's limit of \(maxBeam) generated items (gateway --max-beam)")
         }
         if let problem = limits.checkCandidates(count: request.candidates.count) { return problem }
         // Negative ids are malformed, not unknown: BAD_REQUEST, wherever they are in the request.

@@ -503,6 +503,96 @@ void   recserve__v1__score_reply__free_unpacked
   assert(message->base.descriptor == &recserve__v1__score_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recserve__v1__generate_request__init
+                     (Recserve__V1__GenerateRequest         *message)
+{
+  static const Recserve__V1__GenerateRequest init_value = RECSERVE__V1__GENERATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__generate_request__get_packed_size
+                     (const Recserve__V1__GenerateRequest *message)
+{
+  assert(message->base.descriptor == &recserve__v1__generate_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__generate_request__pack
+                     (const Recserve__V1__GenerateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__generate_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__generate_request__pack_to_buffer
+                     (const Recserve__V1__GenerateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__generate_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__GenerateRequest *
+       recserve__v1__generate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__GenerateRequest *)
+     protobuf_c_message_unpack (&recserve__v1__generate_request__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__generate_request__free_unpacked
+                     (Recserve__V1__GenerateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__generate_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recserve__v1__generate_reply__init
+                     (Recserve__V1__GenerateReply         *message)
+{
+  static const Recserve__V1__GenerateReply init_value = RECSERVE__V1__GENERATE_REPLY__INIT;
+  *message = init_value;
+}
+size_t recserve__v1__generate_reply__get_packed_size
+                     (const Recserve__V1__GenerateReply *message)
+{
+  assert(message->base.descriptor == &recserve__v1__generate_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recserve__v1__generate_reply__pack
+                     (const Recserve__V1__GenerateReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recserve__v1__generate_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recserve__v1__generate_reply__pack_to_buffer
+                     (const Recserve__V1__GenerateReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recserve__v1__generate_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recserve__V1__GenerateReply *
+       recserve__v1__generate_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recserve__V1__GenerateReply *)
+     protobuf_c_message_unpack (&recserve__v1__generate_reply__descriptor,
+                                allocator, len, data);
+}
+void   recserve__v1__generate_reply__free_unpacked
+                     (Recserve__V1__GenerateReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recserve__v1__generate_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   recserve__v1__lookup_request__init
                      (Recserve__V1__LookupRequest         *message)
 {
@@ -1113,7 +1203,7 @@ const ProtobufCMessageDescriptor recserve__v1__request_header__descriptor =
   (ProtobufCMessageInit) recserve__v1__request_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__recommend_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor recserve__v1__recommend_request__field_descriptors[8] =
 {
   {
     "header",
@@ -1187,19 +1277,45 @@ static const ProtobufCFieldDescriptor recserve__v1__recommend_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "retrieval",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RecommendRequest, retrieval),
+    &recserve__v1__retrieval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "beam",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RecommendRequest, beam),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__recommend_request__field_indices_by_name[] = {
   4,   /* field[4] = all_items */
+  7,   /* field[7] = beam */
   3,   /* field[3] = candidates */
   0,   /* field[0] = header */
   2,   /* field[2] = history */
   5,   /* field[5] = k */
+  6,   /* field[6] = retrieval */
   1,   /* field[1] = user_id */
 };
 static const ProtobufCIntRange recserve__v1__recommend_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor recserve__v1__recommend_request__descriptor =
 {
@@ -1209,7 +1325,7 @@ const ProtobufCMessageDescriptor recserve__v1__recommend_request__descriptor =
   "Recserve__V1__RecommendRequest",
   "recserve.v1",
   sizeof(Recserve__V1__RecommendRequest),
-  6,
+  8,
   recserve__v1__recommend_request__field_descriptors,
   recserve__v1__recommend_request__field_indices_by_name,
   1,  recserve__v1__recommend_request__number_ranges,
@@ -1267,7 +1383,7 @@ const ProtobufCMessageDescriptor recserve__v1__tier_timing__descriptor =
   (ProtobufCMessageInit) recserve__v1__tier_timing__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__recommend_reply__field_descriptors[9] =
+static const ProtobufCFieldDescriptor recserve__v1__recommend_reply__field_descriptors[11] =
 {
   {
     "request_id",
@@ -1377,14 +1493,40 @@ static const ProtobufCFieldDescriptor recserve__v1__recommend_reply__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "retrieval",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RecommendReply, retrieval),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "generated",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__RecommendReply, generated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__recommend_reply__field_indices_by_name[] = {
   8,   /* field[8] = degraded */
   1,   /* field[1] = error */
+  10,   /* field[10] = generated */
   7,   /* field[7] = history_cache_hit */
   2,   /* field[2] = items */
   4,   /* field[4] = model_version */
   0,   /* field[0] = request_id */
+  9,   /* field[9] = retrieval */
   6,   /* field[6] = scorer_slices */
   3,   /* field[3] = scores */
   5,   /* field[5] = timings */
@@ -1392,7 +1534,7 @@ static const unsigned recserve__v1__recommend_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange recserve__v1__recommend_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor recserve__v1__recommend_reply__descriptor =
 {
@@ -1402,7 +1544,7 @@ const ProtobufCMessageDescriptor recserve__v1__recommend_reply__descriptor =
   "Recserve__V1__RecommendReply",
   "recserve.v1",
   sizeof(Recserve__V1__RecommendReply),
-  9,
+  11,
   recserve__v1__recommend_reply__field_descriptors,
   recserve__v1__recommend_reply__field_indices_by_name,
   1,  recserve__v1__recommend_reply__number_ranges,
@@ -2038,6 +2180,173 @@ const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor =
   recserve__v1__score_reply__field_indices_by_name,
   1,  recserve__v1__score_reply__number_ranges,
   (ProtobufCMessageInit) recserve__v1__score_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__generate_request__field_descriptors[3] =
+{
+  {
+    "header",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateRequest, header),
+    &recserve__v1__request_header__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "history",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateRequest, history),
+    &recserve__v1__encoded_history__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "beam",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateRequest, beam),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__generate_request__field_indices_by_name[] = {
+  2,   /* field[2] = beam */
+  0,   /* field[0] = header */
+  1,   /* field[1] = history */
+};
+static const ProtobufCIntRange recserve__v1__generate_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor recserve__v1__generate_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.GenerateRequest",
+  "GenerateRequest",
+  "Recserve__V1__GenerateRequest",
+  "recserve.v1",
+  sizeof(Recserve__V1__GenerateRequest),
+  3,
+  recserve__v1__generate_request__field_descriptors,
+  recserve__v1__generate_request__field_indices_by_name,
+  1,  recserve__v1__generate_request__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__generate_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recserve__v1__generate_reply__field_descriptors[6] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateReply, request_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateReply, error),
+    &recserve__v1__error__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "items",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Recserve__V1__GenerateReply, n_items),
+    offsetof(Recserve__V1__GenerateReply, items),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "log_probabilities",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Recserve__V1__GenerateReply, n_log_probabilities),
+    offsetof(Recserve__V1__GenerateReply, log_probabilities),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_version",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateReply, model_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "compute_micros",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__GenerateReply, compute_micros),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recserve__v1__generate_reply__field_indices_by_name[] = {
+  5,   /* field[5] = compute_micros */
+  1,   /* field[1] = error */
+  2,   /* field[2] = items */
+  3,   /* field[3] = log_probabilities */
+  4,   /* field[4] = model_version */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange recserve__v1__generate_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor recserve__v1__generate_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recserve.v1.GenerateReply",
+  "GenerateReply",
+  "Recserve__V1__GenerateReply",
+  "recserve.v1",
+  sizeof(Recserve__V1__GenerateReply),
+  6,
+  recserve__v1__generate_reply__field_descriptors,
+  recserve__v1__generate_reply__field_indices_by_name,
+  1,  recserve__v1__generate_reply__number_ranges,
+  (ProtobufCMessageInit) recserve__v1__generate_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descriptors[3] =
@@ -3107,5 +3416,35 @@ const ProtobufCEnumDescriptor recserve__v1__dtype__descriptor =
   recserve__v1__dtype__enum_values_by_name,
   1,
   recserve__v1__dtype__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue recserve__v1__retrieval__enum_values_by_number[3] =
+{
+  { "RETRIEVAL_DEFAULT", "RECSERVE__V1__RETRIEVAL__RETRIEVAL_DEFAULT", 0 },
+  { "RETRIEVAL_ALL_ITEMS", "RECSERVE__V1__RETRIEVAL__RETRIEVAL_ALL_ITEMS", 1 },
+  { "RETRIEVAL_GENERATIVE", "RECSERVE__V1__RETRIEVAL__RETRIEVAL_GENERATIVE", 2 },
+};
+static const ProtobufCIntRange recserve__v1__retrieval__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex recserve__v1__retrieval__enum_values_by_name[3] =
+{
+  { "RETRIEVAL_ALL_ITEMS", 1 },
+  { "RETRIEVAL_DEFAULT", 0 },
+  { "RETRIEVAL_GENERATIVE", 2 },
+};
+const ProtobufCEnumDescriptor recserve__v1__retrieval__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "recserve.v1.Retrieval",
+  "Retrieval",
+  "Recserve__V1__Retrieval",
+  "recserve.v1",
+  3,
+  recserve__v1__retrieval__enum_values_by_number,
+  3,
+  recserve__v1__retrieval__enum_values_by_name,
+  1,
+  recserve__v1__retrieval__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -23,10 +23,14 @@ public struct RecommendRequest: Sendable, Equatable {
     public var candidates: [Int64]
     public var allItems: Bool
     public var k: Int32
+    /// How candidates are found when none are listed.
+    public var retrieval: Retrieval
+    /// Items to generate for generative retrieval; 0: the gateway's default.
+    public var beam: UInt32
 
     public init(
         header: RequestHeader, userID: String, history: [Int64], candidates: [Int64] = [],
-        allItems: Bool = false, k: Int32
+        allItems: Bool = false, k: Int32, retrieval: Retrieval = .default, beam: UInt32 = 0
     ) {
         self.header = header
         self.userID = userID
@@ -34,7 +38,18 @@ public struct RecommendRequest: Sendable, Equatable {
         self.candidates = candidates
         self.allItems = allItems
         self.k = k
+        self.retrieval = retrieval
+        self.beam = beam
     }
+}
+
+/// Where a Recommend's candidates come from when the client lists none.
+public enum Retrieval: Int32, Sendable, CaseIterable {
+    /// The gateway chooses: every item, or generation for catalogs above its configured size.
+    case `default` = 0
+    case allItems = 1
+    /// Beam search over semantic IDs from the history, then the scorer re-selects among those.
+    case generative = 2
 }
 
 /// How long one tier took for a request, as seen by the gateway.
@@ -71,11 +86,17 @@ public struct RecommendReply: Sendable, Equatable {
     public var historyCacheHit: Bool
     /// An overloaded gateway's stand-in: this user's last good answer, not a fresh one.
     public var degraded: Bool
+    /// The candidates' path: "given", "all_items" or "generative"; and how many were generated.
+    public var retrieval: String
+    public var generated: UInt32
 
     public init(
         requestID: UInt64, error: ServiceError? = nil, ranked: RankedItems = .init(), modelVersion: String = "",
-        timings: [TierTiming] = [], scorerSlices: UInt32 = 0, historyCacheHit: Bool = false, degraded: Bool = false
+        timings: [TierTiming] = [], scorerSlices: UInt32 = 0, historyCacheHit: Bool = false, degraded: Bool = false,
+        retrieval: String = "", generated: UInt32 = 0
     ) {
+        self.retrieval = retrieval
+        self.generated = generated
         self.requestID = requestID
         self.error = error
         self.ranked = ranked
@@ -230,6 +251,39 @@ public struct ScoreReply: Sendable, Equatable {
     public init(requestID: UInt64, result: Result<ScoredSlice, ServiceError>) {
         self.requestID = requestID
         self.result = result
+    }
+}
+
+/// Gateway -> generator.
+public struct GenerateRequest: Sendable, Equatable {
+    public var header: RequestHeader
+    public var history: EncodedHistory
+    public var beam: UInt32
+
+    public init(header: RequestHeader, history: EncodedHistory, beam: UInt32) {
+        (self.header, self.history, self.beam) = (header, history, beam)
+    }
+}
+
+/// What a generator produced: distinct items, best first.
+public struct GeneratedItems: Sendable, Equatable {
+    public var items: [Int64]
+    public var logProbabilities: [Float]
+    public var modelVersion: String
+    public var computeMicros: UInt32
+
+    public init(items: [Int64], logProbabilities: [Float], modelVersion: String, computeMicros: UInt32 = 0) {
+        (self.items, self.logProbabilities, self.modelVersion, self.computeMicros) = (items, logProbabilities, modelVersion, computeMicros)
+    }
+}
+
+/// Generator -> gateway.
+public struct GenerateReply: Sendable, Equatable {
+    public var requestID: UInt64
+    public var result: Result<GeneratedItems, ServiceError>
+
+    public init(requestID: UInt64, result: Result<GeneratedItems, ServiceError>) {
+        (self.requestID, self.result) = (requestID, result)
     }
 }
 

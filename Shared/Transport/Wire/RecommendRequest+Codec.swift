@@ -13,6 +13,8 @@ extension RecommendRequest {
         message.candidates = arena.copy(candidates)
         message.all_items = allItems ? 1 : 0
         message.k = k
+        message.retrieval = Recserve__V1__Retrieval(rawValue: UInt32(bitPattern: retrieval.rawValue))
+        message.beam = beam
         return ProtoWrite.pack(
             &message, size: recserve__v1__recommend_request__get_packed_size, pack: recserve__v1__recommend_request__pack)
     }
@@ -21,14 +23,18 @@ extension RecommendRequest {
         self = try ProtoRead.unpack(
             bytes, type: "RecommendRequest", unpack: recserve__v1__recommend_request__unpack,
             free: recserve__v1__recommend_request__free_unpacked
-        ) { message in
-            RecommendRequest(
+        ) { (message) throws(WireError) in
+            let raw = Int32(bitPattern: message.retrieval.rawValue)
+            guard let retrieval = Retrieval(rawValue: raw) else {
+                throw WireError(messageType: "RecommendRequest", byteCount: bytes.count, reason: "unknown retrieval \(raw)")
+            }
+            return RecommendRequest(
                 header: ProtoRead.header(message.header),
                 userID: ProtoRead.string(message.user_id),
                 history: ProtoRead.array(message.history, message.n_history),
                 candidates: ProtoRead.array(message.candidates, message.n_candidates),
                 allItems: message.all_items != 0,
-                k: message.k)
+                k: message.k, retrieval: retrieval, beam: message.beam)
         }
     }
 }
@@ -57,6 +63,8 @@ extension RecommendReply {
         message.scorer_slices = scorerSlices
         message.history_cache_hit = historyCacheHit ? 1 : 0
         message.degraded = degraded ? 1 : 0
+        message.retrieval = arena.cString(retrieval)
+        message.generated = generated
         return ProtoWrite.pack(
             &message, size: recserve__v1__recommend_reply__get_packed_size, pack: recserve__v1__recommend_reply__pack)
     }
@@ -80,7 +88,7 @@ extension RecommendReply {
                 requestID: message.request_id, error: ProtoRead.error(message.error),
                 ranked: RankedItems(items: items, scores: scores), modelVersion: ProtoRead.string(message.model_version),
                 timings: timings, scorerSlices: message.scorer_slices, historyCacheHit: message.history_cache_hit != 0,
-                degraded: message.degraded != 0)
+                degraded: message.degraded != 0, retrieval: ProtoRead.string(message.retrieval), generated: message.generated)
         }
     }
 }

@@ -11,3 +11,4 @@ extension EncodeRequest: ServiceRequest {}
 extension ScoreRequest: ServiceRequest {}
 extension LookupRequest: ServiceRequest {}
 extension PushRequest: ServiceRequest {}
+extension GenerateRequest: ServiceRequest {}

@@ -27,6 +27,8 @@ typedef struct Recserve__V1__EncodeReply Recserve__V1__EncodeReply;
 typedef struct Recserve__V1__RawHistory Recserve__V1__RawHistory;
 typedef struct Recserve__V1__ScoreRequest Recserve__V1__ScoreRequest;
 typedef struct Recserve__V1__ScoreReply Recserve__V1__ScoreReply;
+typedef struct Recserve__V1__GenerateRequest Recserve__V1__GenerateRequest;
+typedef struct Recserve__V1__GenerateReply Recserve__V1__GenerateReply;
 typedef struct Recserve__V1__LookupRequest Recserve__V1__LookupRequest;
 typedef struct Recserve__V1__LookupReply Recserve__V1__LookupReply;
 typedef struct Recserve__V1__PushRequest Recserve__V1__PushRequest;
@@ -60,6 +62,18 @@ typedef enum _Recserve__V1__DType {
   RECSERVE__V1__DTYPE__DTYPE_F32 = 0
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECSERVE__V1__DTYPE)
 } Recserve__V1__DType;
+typedef enum _Recserve__V1__Retrieval {
+  RECSERVE__V1__RETRIEVAL__RETRIEVAL_DEFAULT = 0,
+  /*
+   * Score every item of the model.
+   */
+  RECSERVE__V1__RETRIEVAL__RETRIEVAL_ALL_ITEMS = 1,
+  /*
+   * Generate `beam` items from the history (semantic IDs, beam search), then score those.
+   */
+  RECSERVE__V1__RETRIEVAL__RETRIEVAL_GENERATIVE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECSERVE__V1__RETRIEVAL)
+} Recserve__V1__Retrieval;
 
 /* --- messages --- */
 
@@ -113,10 +127,19 @@ struct  Recserve__V1__RecommendRequest
    */
   protobuf_c_boolean all_items;
   int32_t k;
+  /*
+   * How candidates are found when none are listed: RETRIEVAL_DEFAULT lets the gateway choose (all
+   * items, or generation above its --generative-above catalog size).
+   */
+  Recserve__V1__Retrieval retrieval;
+  /*
+   * Items to generate (the beam width) for generative retrieval; 0: the gateway's default.
+   */
+  uint32_t beam;
 };
 #define RECSERVE__V1__RECOMMEND_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__recommend_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0 }
+    , NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, RECSERVE__V1__RETRIEVAL__RETRIEVAL_DEFAULT, 0 }
 
 
 struct  Recserve__V1__TierTiming
@@ -148,6 +171,12 @@ struct  Recserve__V1__RecommendReply
   uint32_t scorer_slices;
   protobuf_c_boolean history_cache_hit;
   /*
+   * The path the candidates came from: "given", "all_items" or "generative", and for generative
+   * how many items were generated (and then scored).
+   */
+  char *retrieval;
+  uint32_t generated;
+  /*
    * The gateway was over capacity and answered with this user's last good result (same candidates),
    * not a fresh one; model_version and scores are those of that result.
    */
@@ -155,7 +184,7 @@ struct  Recserve__V1__RecommendReply
 };
 #define RECSERVE__V1__RECOMMEND_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__recommend_reply__descriptor) \
-    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0 }
+    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
@@ -283,6 +312,41 @@ struct  Recserve__V1__ScoreReply
 #define RECSERVE__V1__SCORE_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__score_reply__descriptor) \
     , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+/*
+ * Gateway -> generator: beam search over semantic IDs against the encoded history.
+ */
+struct  Recserve__V1__GenerateRequest
+{
+  ProtobufCMessage base;
+  Recserve__V1__RequestHeader *header;
+  Recserve__V1__EncodedHistory *history;
+  uint32_t beam;
+};
+#define RECSERVE__V1__GENERATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__generate_request__descriptor) \
+    , NULL, NULL, 0 }
+
+
+/*
+ * Generator -> gateway: up to `beam` distinct items, best first by log-probability.
+ */
+struct  Recserve__V1__GenerateReply
+{
+  ProtobufCMessage base;
+  uint64_t request_id;
+  Recserve__V1__Error *error;
+  size_t n_items;
+  int64_t *items;
+  size_t n_log_probabilities;
+  float *log_probabilities;
+  char *model_version;
+  uint32_t compute_micros;
+};
+#define RECSERVE__V1__GENERATE_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__generate_reply__descriptor) \
+    , 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -727,6 +791,44 @@ Recserve__V1__ScoreReply *
 void   recserve__v1__score_reply__free_unpacked
                      (Recserve__V1__ScoreReply *message,
                       ProtobufCAllocator *allocator);
+/* Recserve__V1__GenerateRequest methods */
+void   recserve__v1__generate_request__init
+                     (Recserve__V1__GenerateRequest         *message);
+size_t recserve__v1__generate_request__get_packed_size
+                     (const Recserve__V1__GenerateRequest   *message);
+size_t recserve__v1__generate_request__pack
+                     (const Recserve__V1__GenerateRequest   *message,
+                      uint8_t             *out);
+size_t recserve__v1__generate_request__pack_to_buffer
+                     (const Recserve__V1__GenerateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__GenerateRequest *
+       recserve__v1__generate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__generate_request__free_unpacked
+                     (Recserve__V1__GenerateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Recserve__V1__GenerateReply methods */
+void   recserve__v1__generate_reply__init
+                     (Recserve__V1__GenerateReply         *message);
+size_t recserve__v1__generate_reply__get_packed_size
+                     (const Recserve__V1__GenerateReply   *message);
+size_t recserve__v1__generate_reply__pack
+                     (const Recserve__V1__GenerateReply   *message,
+                      uint8_t             *out);
+size_t recserve__v1__generate_reply__pack_to_buffer
+                     (const Recserve__V1__GenerateReply   *message,
+                      ProtobufCBuffer     *buffer);
+Recserve__V1__GenerateReply *
+       recserve__v1__generate_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recserve__v1__generate_reply__free_unpacked
+                     (Recserve__V1__GenerateReply *message,
+                      ProtobufCAllocator *allocator);
 /* Recserve__V1__LookupRequest methods */
 void   recserve__v1__lookup_request__init
                      (Recserve__V1__LookupRequest         *message);
@@ -971,6 +1073,12 @@ typedef void (*Recserve__V1__ScoreRequest_Closure)
 typedef void (*Recserve__V1__ScoreReply_Closure)
                  (const Recserve__V1__ScoreReply *message,
                   void *closure_data);
+typedef void (*Recserve__V1__GenerateRequest_Closure)
+                 (const Recserve__V1__GenerateRequest *message,
+                  void *closure_data);
+typedef void (*Recserve__V1__GenerateReply_Closure)
+                 (const Recserve__V1__GenerateReply *message,
+                  void *closure_data);
 typedef void (*Recserve__V1__LookupRequest_Closure)
                  (const Recserve__V1__LookupRequest *message,
                   void *closure_data);
@@ -1012,6 +1120,7 @@ typedef void (*Recserve__V1__AdminReply_Closure)
 
 extern const ProtobufCEnumDescriptor    recserve__v1__error_code__descriptor;
 extern const ProtobufCEnumDescriptor    recserve__v1__dtype__descriptor;
+extern const ProtobufCEnumDescriptor    recserve__v1__retrieval__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__error__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__request_header__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__recommend_request__descriptor;
@@ -1023,6 +1132,8 @@ extern const ProtobufCMessageDescriptor recserve__v1__encode_reply__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__raw_history__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__score_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__score_reply__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__generate_request__descriptor;
+extern const ProtobufCMessageDescriptor recserve__v1__generate_reply__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__lookup_reply__descriptor;
 extern const ProtobufCMessageDescriptor recserve__v1__push_request__descriptor;
