@@ -65,16 +65,20 @@ public struct Generator: Sendable {
                 Kernels.biasActivation(path, rows: b, cols: k, out.baseAddress!, ld: k, bias: weights.outputBiases[t].data)
             }
         }
+        // The softmax over each sequence's allowed codes: the others are masked to -inf first
+        // (exp gives them 0) and get -inf log-probabilities after. The kernel's exp floors at e^-87, so
+        // an allowed code more than 87 nats below its row's best scores about -87: far below any beam.
+        var masked = [Float](repeating: -.infinity, count: b * k)
+        let allowed = (0..<b).map { ids.allowed(level: t, prefix: batch.prefixKeys[$0]) }
         for s in 0..<b {
-            let allowed = ids.allowed(level: t, prefix: batch.prefixKeys[s])
-            var maximum = -Float.infinity
-            for code in allowed { maximum = max(maximum, logits[s * k + Int(code)]) }
-            var total: Double = 0
-            for code in allowed { total += Foundation.exp(Double(logits[s * k + Int(code)] - maximum)) }
-            let normalizer = maximum + Float(Foundation.log(total))
-            var row = [Float](repeating: -.infinity, count: k)
-            for code in allowed { row[Int(code)] = logits[s * k + Int(code)] - normalizer }
-            for c in 0..<k { logits[s * k + c] = row[c] }
+            for code in allowed[s] { masked[s * k + Int(code)] = logits[s * k + Int(code)] }
+        }
+        masked.withUnsafeMutableBufferPointer {
+            Kernels.maskedSoftmaxRows(path, rows: b, cols: k, $0.baseAddress!, ld: k, visibility: .all(k))
+        }
+        for i in 0..<(b * k) { logits[i] = -.infinity }
+        for s in 0..<b {
+            for code in allowed[s] { logits[s * k + Int(code)] = Foundation.log(masked[s * k + Int(code)]) }
         }
         return logits
     }
@@ -84,15 +88,20 @@ public struct Generator: Sendable {
     public func advance(_ batch: inout Batch, parents: [Int], codes: [UInt16], logProbabilities: [Float]) {
         let (levels, d, t) = (ids.levels, config.dim, batch.step)
         var next = start(sequences: parents.count)
+        let span = (t + 1) * d  // the cached steps of one sequence
         for (i, parent) in parents.enumerated() {
             next.prefixKeys[i] = batch.prefixKeys[parent] * ids.codesPerLevel + Int(codes[i])
             next.codes[i] = batch.codes[parent] + [codes[i]]
             next.logProbabilities[i] = batch.logProbabilities[parent] + logProbabilities[i]
-            for layer in 0..<config.layers {
-                let (from, to) = (parent * levels * d, i * levels * d)
-                for j in 0..<((t + 1) * d) {
-                    next.keys[layer][to + j] = batch.keys[layer][from + j]
-                    next.values[layer][to + j] = batch.values[layer][from + j]
+        }
+        for layer in 0..<config.layers {
+            for (cache, source) in [(\Batch.keys, batch.keys[layer]), (\Batch.values, batch.values[layer])] {
+                source.withUnsafeBufferPointer { from in
+                    next[keyPath: cache][layer].withUnsafeMutableBufferPointer { to in
+                        for (i, parent) in parents.enumerated() {
+                            (to.baseAddress! + i * levels * d).update(from: from.baseAddress! + parent * levels * d, count: span)
+                        }
+                    }
                 }
             }
         }
@@ -121,11 +130,15 @@ public struct Generator: Sendable {
                 }
             }
         }
-        for s in 0..<b {
-            let at = (s * levels + t) * d
-            for j in 0..<d {
-                batch.keys[layer][at + j] = kv[s * d + j]
-                batch.values[layer][at + j] = kv[b * d + s * d + j]
+        kv.withUnsafeBufferPointer { kv in
+            batch.keys[layer].withUnsafeMutableBufferPointer { keys in
+                batch.values[layer].withUnsafeMutableBufferPointer { values in
+                    for s in 0..<b {
+                        let at = (s * levels + t) * d
+                        (keys.baseAddress! + at).update(from: kv.baseAddress! + s * d, count: d)
+                        (values.baseAddress! + at).update(from: kv.baseAddress! + b * d + s * d, count: d)
+                    }
+                }
             }
         }
         let scale = 1 / Float(headDim).squareRoot()
@@ -142,12 +155,16 @@ public struct Generator: Sendable {
                     }
                 }
             }
-            for s in 0..<b {
-                for step in 0...t {
-                    var dot: Float = 0
-                    let key = (s * levels + step) * d + offset
-                    for j in 0..<headDim { dot += q[s * d + offset + j] * batch.keys[layer][key + j] }
-                    scores[s * width + n + step] = dot * scale
+            batch.keys[layer].withUnsafeBufferPointer { keys in
+                q.withUnsafeBufferPointer { q in
+                    for s in 0..<b {
+                        for step in 0...t {
+                            var dot: Float = 0
+                            let (key, query) = (keys.baseAddress! + (s * levels + step) * d + offset, q.baseAddress! + s * d + offset)
+                            for j in 0..<headDim { dot += query[j] * key[j] }
+                            scores[s * width + n + step] = dot * scale
+                        }
+                    }
                 }
             }
             scores.withUnsafeMutableBufferPointer {
@@ -162,11 +179,17 @@ public struct Generator: Sendable {
                     }
                 }
             }
-            for s in 0..<b {
-                for step in 0...t {
-                    let weight = scores[s * width + n + step]
-                    let value = (s * levels + step) * d + offset
-                    for j in 0..<headDim { attended[s * d + offset + j] += weight * batch.values[layer][value + j] }
+            batch.values[layer].withUnsafeBufferPointer { values in
+                attended.withUnsafeMutableBufferPointer { attended in
+                    for s in 0..<b {
+                        for step in 0...t {
+                            let weight = scores[s * width + n + step]
+                            let (value, out) = (
+                                values.baseAddress! + (s * levels + step) * d + offset, attended.baseAddress! + s * d + offset
+                            )
+                            for j in 0..<headDim { out[j] += weight * value[j] }
+                        }
+                    }
                 }
             }
         }
