@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Deploy test: the real compose stack in real containers (podman behind docker-compose 1.29), under
-# load from the host, while scorers are scaled 3 -> 1 -> 4 and one is killed with SIGKILL.
+# load from the host, while scorers are scaled 3 -> 1 -> 4 and one is killed with SIGKILL; then
+# generative retrieval (256 items generated per request, then scored) while generators go 1 -> 2.
 #
 # Passes when every request got a reply, none failed except past its deadline, the gateway logged
-# each scorer count, Prometheus (in the stack) scraped exactly the live scorers after each phase, and
+# each scorer count and 2 generators, Prometheus (in the stack) scraped exactly the live scorers after each phase, and
 # the gateway's request counter, read through Prometheus, grew by exactly the requests the load
 # generator sent. Prints a per-phase table. Tears everything down on exit, also on failure.
 # Needs root (podman, debootstrap). Run from anywhere: deploy/test-deploy.sh
@@ -60,7 +61,7 @@ deploy/make-base-image.sh
 swift build -c release --static-swift-stdlib --scratch-path .build-static >/dev/null
 bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
 rm -rf "$work/image" && mkdir -p "$work/image/bin"
-for program in embedding-server history-encoder scorer gateway recctl; do
+for program in embedding-server history-encoder scorer generator gateway recctl; do
   cp "$bin/$program" "$work/image/bin/" && strip "$work/image/bin/$program"
 done
 podman build --quiet --network host -f deploy/Dockerfile.host --build-arg BASE=localhost/debian:bookworm-slim \
@@ -71,6 +72,8 @@ podman build --quiet --network host -f deploy/prometheus/Dockerfile --build-arg 
 say "model (seeded random, MovieLens-100K shape) on the models volume"
 mkdir -p "$work/models"
 "$bin/recctl" init-model --output "$work/models/model.safetensors" --items 1682 --seed 1
+# Random semantic IDs and a random generator, so the generator tier serves generative requests.
+"$bin/recctl" semantic-ids --model "$work/models/model.safetensors" --method random --random-generator >/dev/null
 chmod -R a+rX "$work/models"
 
 export RECSERVE_IMAGE=localhost/recserve:deploy-test RECSERVE_MODEL_DIR="$work/models" RECSERVE_PORT=$port
@@ -146,9 +149,10 @@ echo "every container's health check passes; a query is split across 3 scorers"
 # Runs the load generator for one phase; `$2` (optional) is done `$3` seconds into it.
 results=()
 run_phase() {
-  local name=$1 action=${2:-} delay=${3:-3}
+  local name=$1 action=${2:-} delay=${3:-3} shape=(--candidates 1000)
+  [ "${GENERATE:-0}" != 0 ] && shape=(--generate "$GENERATE")
   "$bin/recctl" bench --gateway "$gateway" --items 1682 --seconds "$phase_seconds" --concurrency 2 --warmup 0 \
-    --candidates 1000 --history-length 200 --json >"$work/phase.json" &
+    "${shape[@]}" --history-length 200 --json >"$work/phase.json" &
   load=$!
   if [ -n "$action" ]; then sleep "$delay"; eval "$action"; fi
   wait "$load"
@@ -181,6 +185,10 @@ run_phase "scale to 4" "compose up -d --no-recreate --scale scorer=4 >/dev/null 
 scorers=$(scorer_containers)
 victim=${scorers%%$'\n'*}
 run_phase "SIGKILL one" "podman kill --signal KILL $victim >/dev/null"
+# Generative retrieval (256 generated, then scored) while the generator tier scales 1 -> 2.
+GENERATE=256 run_phase "generative, 1 generator"
+scorers_now=$(scorer_containers | wc -l)
+GENERATE=256 run_phase "generators 1 -> 2" "compose up -d --no-recreate --scale generator=2 --scale scorer=$scorers_now >/dev/null 2>&1"
 
 requests_after=$(gateway_requests)
 sent_total=$(( $(paste -sd+ "$work/phase.json.sent") ))
@@ -209,6 +217,13 @@ for count in 3 1 4; do
     failed=$((failed + 1))
   fi
 done
+if grep -q "replicas=2 service=generator" <<<"$logs"; then
+  echo "gateway saw 2 generator replicas"
+  checks_passed=$((checks_passed + 1))
+else
+  echo "FAIL: the gateway never logged 2 generator replicas"
+  failed=$((failed + 1))
+fi
 echo
 printf 'phase\tlive scorers\tscorers Prometheus scrapes\n%s\n' "$(printf '%s\n' "${prometheus_matches[@]}")" | column -t -s $'\t'
 while IFS=$'\t' read -r name live scraped; do

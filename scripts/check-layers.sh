@@ -40,6 +40,7 @@ forbidden = {
     "gateway": {"COpenBLAS", "CDNNL", "Model", "Training", "Durability", "ParameterServer", "EmbeddingServing"},
     "scorer": {"Durability", "ParameterServer", "Training", "EmbeddingServing"},
     "history-encoder": {"Durability", "ParameterServer", "Training", "EmbeddingServing"},
+    "generator": {"Durability", "ParameterServer", "Training", "EmbeddingServing"},
 }
 tiers = sorted(n for n in targets if layer[n] == "Tiers")
 for exe, bad in forbidden.items():

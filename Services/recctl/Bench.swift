@@ -54,7 +54,8 @@ struct Bench: ParsableCommand {
             warmup: warmup, deadlineMs: deadlineMs, workload: workload, itemCount: itemCount, rate: rate,
             intervalSeconds: intervalSeconds, curve: try curve.load()
         ).run()
-        let baseline = file.map { InProcessBaseline.measure(file: $0, workload: workload, iterations: 50) }
+        // (No in-process baseline for generated candidates: it would need the generator in this process.)
+        let baseline = workload.generate == nil ? file.map { InProcessBaseline.measure(file: $0, workload: workload, iterations: 50) } : nil
         let report = BenchReport(
             workload: workload, concurrency: concurrency, result: result, baselineMicros: baseline)
         print(json ? report.json() : report.text())

@@ -25,6 +25,9 @@ struct BenchModel: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard workload.generate == nil else {
+            throw ValidationError("--generate is for `recctl bench` (generation runs on the generator tier)")
+        }
         guard iterations >= 1, naiveIterations >= 0 else { throw ValidationError("--iterations must be >= 1 and --naive-iterations >= 0") }
         if let path = try kernelPath(), !CPU.current.supportedPaths.contains(path) {
             throw ValidationError("this CPU cannot run the \(path) kernels; it runs \(CPU.current.supportedPaths.map(\.name))")

@@ -18,10 +18,12 @@ struct WorkloadOptions: ParsableArguments {
     var seed: UInt64?
     @Option(help: "Draw item ids from a Zipf distribution with this exponent (id 0 most popular; W2 uses 1.05). Default: uniform.")
     var zipf: Double?
+    @Option(help: "Generative retrieval: list no candidates; the gateway generates this many (beam width) and scores those.")
+    var generate: UInt32?
 
     var description: String {
-        "history \(historyLength), \(candidates) candidates, k \(k)" + (zipf.map { ", ids Zipf(\($0))" } ?? ", ids uniform")
-            + ", seed \(seed ?? 1)"
+        let what = generate.map { "\($0) generated candidates" } ?? "\(candidates) candidates"
+        return "history \(historyLength), \(what), k \(k)" + (zipf.map { ", ids Zipf(\($0))" } ?? ", ids uniform") + ", seed \(seed ?? 1)"
     }
 }
 
@@ -57,6 +59,11 @@ struct RequestSource {
 
     mutating func next(user: String) -> RecommendRequest {
         let history = (0..<options.historyLength).map { _ in id() }
+        if let beam = options.generate {
+            return RecommendRequest(
+                header: RequestHeader(requestID: 0, deadline: nil), userID: user, history: history, k: options.k, retrieval: .generative,
+                beam: beam)
+        }
         let candidates = (0..<options.candidates).map { _ in id() }
         return RecommendRequest(
             header: RequestHeader(requestID: 0, deadline: nil), userID: user, history: history, candidates: candidates,
