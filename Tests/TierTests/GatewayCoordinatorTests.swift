@@ -282,3 +282,66 @@ import ZeroMQ
         #expect([[[2]], [[3]]].contains(ask(candidates: Array(0..<100)).map(\.worker)))  // one slice: a scorer
     }
 }
+
+/// Generative retrieval: encode, generate on the generator tier, score the generated items across
+/// the scorers; a generator's error reaches the client.
+@Suite struct GenerativeFlowTests {
+    var gateway = GatewayCoordinator(configuration: GatewayConfiguration(), logger: Logger(label: "test"))
+    let client = ClientAddress(identity: [9], delimiter: false)
+    let start = Moment(instant: .zero, wall: .now)
+    func at(_ milliseconds: Int) -> Moment { start + .milliseconds(milliseconds) }
+
+    mutating func setUp() -> [(worker: [UInt8], tag: UInt64, payload: [UInt8])] {
+        for (worker, service) in [([UInt8(1)], "history-encoder"), ([2], "scorer"), ([3], "scorer"), ([4], "generator")] {
+            _ = gateway.workerMessage(WorkerProtocol.frames(.ready, [Array(service.utf8), Array("1".utf8)]), from: worker, now: at(0))
+        }
+        let request = RecommendRequest(
+            header: RequestHeader(requestID: 5, deadline: .after(.seconds(5), from: start.wall)), userID: "u", history: [1, 2], k: 3,
+            retrieval: .generative, beam: 200)
+        return GatewayCoordinatorTests.requests(in: gateway.clientMessage([Frame(request.encoded())], from: client, now: at(1)))
+    }
+
+    mutating func reply(_ job: (worker: [UInt8], tag: UInt64, payload: [UInt8]), _ payload: [UInt8], at ms: Int) -> [GatewayAction] {
+        gateway.workerMessage(WorkerProtocol.frames(.reply, [WorkerProtocol.tagBytes(job.tag), payload]), from: job.worker, now: at(ms))
+    }
+
+    @Test mutating func generatedItemsAreScoredAcrossTheScorers() throws {
+        let encode = setUp()
+        #expect(encode.map(\.worker) == [[1]])
+        let encoded = EncodeReply(requestID: 5, result: .success(GatewayCoordinatorTests.history)).encoded()
+        let generate = GatewayCoordinatorTests.requests(in: reply(encode[0], encoded, at: 2))
+        #expect(generate.map(\.worker) == [[4]])
+        let asked = try generate[0].payload.withUnsafeBytes { try GenerateRequest(decoding: $0) }
+        #expect(asked.beam == 200 && asked.history == GatewayCoordinatorTests.history)
+        let items = (0..<200).map { Int64($0 * 3) }
+        let generated = GeneratedItems(items: items, logProbabilities: items.map { -Float($0) }, modelVersion: "v", computeMicros: 70)
+        let slices = GatewayCoordinatorTests.requests(
+            in: reply(generate[0], GenerateReply(requestID: 5, result: .success(generated)).encoded(), at: 3))
+        #expect(Set(slices.map(\.worker)) == [[2], [3]])
+        var scored: [Int64] = []
+        var final: RecommendReply?
+        for (index, slice) in slices.enumerated() {
+            let request = try slice.payload.withUnsafeBytes { try ScoreRequest(decoding: $0) }
+            guard case .ids(let ids) = request.candidates else { Issue.record("slice without ids"); continue }
+            scored += ids
+            let ranked = RankedItems(items: [ids[0]], scores: [Float(index)])
+            let payload = ScoreReply(requestID: 5, result: .success(ScoredSlice(ranked: ranked, modelVersion: "v"))).encoded()
+            final = GatewayCoordinatorTests.reply(in: reply(slice, payload, at: 4)) ?? final
+        }
+        #expect(scored == items)  // every generated item scored once
+        let answer = try #require(final)
+        #expect(answer.error == nil && answer.retrieval == "generative" && answer.generated == 200 && answer.scorerSlices == 2)
+        #expect(answer.timings.first { $0.tier == "generator_compute" }?.micros == 70)
+        #expect(gateway.pendingRequests == 0)
+    }
+
+    @Test mutating func aGeneratorErrorReachesTheClient() {
+        let encode = setUp()
+        let encoded = EncodeReply(requestID: 5, result: .success(GatewayCoordinatorTests.history)).encoded()
+        let generate = GatewayCoordinatorTests.requests(in: reply(encode[0], encoded, at: 2))
+        let failure = GenerateReply(requestID: 5, result: .failure(ServiceError(.unavailable, "model v has no semantic IDs"))).encoded()
+        let answer = GatewayCoordinatorTests.reply(in: reply(generate[0], failure, at: 3))
+        #expect(answer?.error?.code == .unavailable && answer?.error?.message.contains("no semantic IDs") == true)
+        #expect(gateway.pendingRequests == 0)
+    }
+}
