@@ -93,15 +93,16 @@ extension GatewayCoordinator {
             return fail(key, .internal("the generator returned no items"))
         }
         pending.history = nil
-        pending.generated = items.items.count
+        let candidates = RequestValidation.distinct(items.items)  // a generator's reply is input too
+        pending.generated = candidates.count
         pending.timings += [
             TierTiming(tier: "generate", micros: (now.instant - pending.generationStarted).wireMicros),
             TierTiming(tier: "generator_compute", micros: items.computeMicros),
         ]
         requests[key] = pending
-        let total = items.items.count
+        let total = candidates.count
         let parts = sliceCount(total)
-        let slices = (0..<parts).map { part in CandidateSlice.ids(Array(items.items[(total * part / parts)..<(total * (part + 1) / parts)]))
+        let slices = (0..<parts).map { part in CandidateSlice.ids(Array(candidates[(total * part / parts)..<(total * (part + 1) / parts)]))
         }
         return score(key, history: history, slices: slices, now: now)
     }
