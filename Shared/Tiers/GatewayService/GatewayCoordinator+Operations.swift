@@ -3,14 +3,16 @@ import Wire
 
 /// Operating the gateway: the traffic split between model versions and what `recctl status` shows.
 extension GatewayCoordinator {
-    /// Replaces the split, if every version given traffic is held by every live encoder and scorer
-    /// (as their last heartbeats said); otherwise the split is left as it was.
+    /// Replaces the split, if every version given traffic is held by every live encoder, scorer and
+    /// generator (as their last heartbeats said; generators are optional); otherwise the split is
+    /// left as it was.
     public mutating func setSplit(_ shares: [VersionShare]) -> ServiceError? {
         let split: TrafficSplit
         do { split = try TrafficSplit(shares) } catch { return error }
         for version in split.servingVersions {
-            for service in [configuration.encoderService, configuration.scorerService] {
+            for service in configuration.services {
                 let replicas = replicaInfo().filter { $0.service == service }
+                if replicas.isEmpty && service == configuration.generatorService { continue }
                 guard !replicas.isEmpty else {
                     return .unavailable("no live \(service) replica is registered; the split is unchanged")
                 }
