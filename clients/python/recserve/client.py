@@ -23,6 +23,8 @@ class Recommendation:
     scorer_slices: int
     history_cache_hit: bool
     degraded: bool
+    retrieval: str = ""  # where the candidates came from: "given", "all_items" or "generative"
+    generated: int = 0  # for generative retrieval: how many items were generated, then scored
 
 
 class RecServeClient:
@@ -60,31 +62,44 @@ class RecServeClient:
     def __exit__(self, *exc):
         self.close()
 
-    def recommend(self, user, history, candidates=None, k=10, *, timeout_ms=None):
+    def recommend(self, user, history, candidates=None, k=10, *, retrieval=None, beam=0, timeout_ms=None):
         """The top `k` of `candidates` (or of every item when None) for a user with this history
-        (item ids, oldest first). Raises a RecServeError subclass on an error reply and
-        ClientTimeout when no reply comes within the timeout (which is also the request's deadline)."""
-        result = self.recommend_many([(user, history, candidates, k)], timeout_ms=timeout_ms)[0]
+        (item ids, oldest first). Without candidates, `retrieval` may be "all_items" or
+        "generative" (generate `beam` items, 0 for the gateway's default, and rank those; see
+        docs/generative.md); None lets the gateway choose. Raises a RecServeError subclass on an
+        error reply and ClientTimeout when no reply comes within the timeout (which is also the
+        request's deadline)."""
+        result = self.recommend_many([(user, history, candidates, k, retrieval, beam)], timeout_ms=timeout_ms)[0]
         if isinstance(result, Exception):
             raise result
         return result
 
     def recommend_many(self, requests, *, timeout_ms=None):
         """Pipelines several requests on this connection; returns, in order, a Recommendation or the
-        exception for each. `requests` holds (user, history, candidates, k) tuples."""
+        exception for each. `requests` holds (user, history, candidates, k) tuples, optionally
+        followed by retrieval and beam as for `recommend`."""
         timeout_ms = self.timeout_ms if timeout_ms is None else timeout_ms
         deadline_us = int((time.time() + timeout_ms / 1000) * 1_000_000)
         order = []
-        for user, history, candidates, k in requests:
+        modes = {None: recserve_pb2.RETRIEVAL_DEFAULT, "all_items": recserve_pb2.RETRIEVAL_ALL_ITEMS,
+                 "generative": recserve_pb2.RETRIEVAL_GENERATIVE}
+        for request in requests:
+            user, history, candidates, k = request[:4]
+            retrieval, beam = (tuple(request[4:]) + (None, 0))[:2]
+            if retrieval not in modes:
+                raise ValueError(f"retrieval is None, 'all_items' or 'generative', not {retrieval!r}")
             request_id = self._next_id
             self._next_id += 1
             message = recserve_pb2.RecommendRequest(user_id=user, history=list(history), k=k)
             message.header.request_id = request_id
             message.header.deadline_unix_micros = deadline_us
-            if candidates is None:
+            if candidates is not None:
+                message.candidates.extend(candidates)
+            elif retrieval is None:
                 message.all_items = True
             else:
-                message.candidates.extend(candidates)
+                message.retrieval = modes[retrieval]
+                message.beam = beam
             self._socket.send(message.SerializeToString())
             order.append(request_id)
         results = {}
@@ -120,4 +135,6 @@ class RecServeClient:
             scorer_slices=reply.scorer_slices,
             history_cache_hit=reply.history_cache_hit,
             degraded=reply.degraded,
+            retrieval=reply.retrieval,
+            generated=reply.generated,
         )

@@ -69,6 +69,11 @@ class ClientTests(unittest.TestCase):
         subprocess.run(
             [str(cls.recctl), "init-model", "--output", str(cls.model), "--items", "500", "--dim", "32", "--heads", "2",
              "--layers", "2", "--max-history", "30", "--seed", "5"], check=True, capture_output=True)
+        # The same model with random semantic IDs and a random generator, for generative retrieval.
+        cls.generative_model = cls.folder / "generative.safetensors"
+        subprocess.run(
+            [str(cls.recctl), "semantic-ids", "--model", str(cls.model), "--output", str(cls.generative_model), "--method", "random",
+             "--random-generator"], check=True, capture_output=True)
         keys = cls.folder / "keys"
         for name in ("gateway", "alice"):
             subprocess.run([str(cls.recctl), "keys", "--output", str(keys), "--name", name], check=True, capture_output=True)
@@ -95,6 +100,19 @@ class ClientTests(unittest.TestCase):
         self.assertEqual(result.scores, sorted(result.scores, reverse=True))
         self.assertEqual(result.model_version, "random-5")
         self.assertIn("gateway_total", result.timings)
+
+    def test_generative_retrieval_ranks_generated_items(self):
+        suite = Suite(self.recctl, self.generative_model, self.folder)  # recctl up adds a generator for it
+        try:
+            with RecServeClient(suite.endpoint, timeout_ms=5000) as client:
+                result = client.recommend("g", history=[1, 2, 3], k=5, retrieval="generative", beam=64)
+                self.assertEqual((result.retrieval, result.generated, len(result.items)), ("generative", 64, 5))
+                self.assertIn("generator_compute", result.timings)
+                self.assertEqual(client.recommend("g", history=[1, 2, 3], k=5).retrieval, "all_items")
+                with self.assertRaises(BadRequest):
+                    client.recommend("g", history=[1, 2, 3], k=5, retrieval="generative", beam=10_000)
+        finally:
+            suite.stop()
 
     def test_served_scores_match_the_numpy_model_written_from_the_docs(self):
         config, tensors = reference_model.load(self.model)
