@@ -65,22 +65,32 @@ public struct Generator: Sendable {
                 Kernels.biasActivation(path, rows: b, cols: k, out.baseAddress!, ld: k, bias: weights.outputBiases[t].data)
             }
         }
-        // The softmax over each sequence's allowed codes: the others are masked to -inf first
-        // (exp gives them 0) and get -inf log-probabilities after. The kernel's exp floors at e^-87, so
-        // an allowed code more than 87 nats below its row's best scores about -87: far below any beam.
+        // The log-softmax over each sequence's allowed codes, `logit - max - log(sum of exp)`: the
+        // others are masked to -inf, so the kernel's exponentials give them 0 and its per-row sums
+        // cover exactly the allowed codes (one log a row, not one a code).
         var masked = [Float](repeating: -.infinity, count: b * k)
+        var maxima = [Float](repeating: -.infinity, count: b)
         let allowed = (0..<b).map { ids.allowed(level: t, prefix: batch.prefixKeys[$0]) }
         for s in 0..<b {
-            for code in allowed[s] { masked[s * k + Int(code)] = logits[s * k + Int(code)] }
+            for code in allowed[s] {
+                masked[s * k + Int(code)] = logits[s * k + Int(code)]
+                maxima[s] = max(maxima[s], logits[s * k + Int(code)])
+            }
         }
-        masked.withUnsafeMutableBufferPointer {
-            Kernels.maskedSoftmaxRows(path, rows: b, cols: k, $0.baseAddress!, ld: k, visibility: .all(k))
+        var inverseSums = [Float](repeating: 0, count: b)
+        masked.withUnsafeMutableBufferPointer { masked in
+            inverseSums.withUnsafeMutableBufferPointer {
+                Kernels.unnormalizedSoftmaxRows(
+                    path, rows: b, cols: k, masked.baseAddress!, ld: k, visibility: .all(k), inverseSums: $0.baseAddress!)
+            }
         }
-        for i in 0..<(b * k) { logits[i] = -.infinity }
         for s in 0..<b {
-            for code in allowed[s] { logits[s * k + Int(code)] = Foundation.log(masked[s * k + Int(code)]) }
+            let shift = maxima[s] - Foundation.log(inverseSums[s])  // max + log(sum of exp(logit - max))
+            let row = logits[(s * k)..<((s + 1) * k)].indices
+            for i in row { masked[i] = -.infinity }
+            for code in allowed[s] { masked[s * k + Int(code)] = logits[s * k + Int(code)] - shift }
         }
-        return logits
+        return masked
     }
 
     /// Extends sequence `parents[i]` by `codes[i]` (adding that code's log-probability): the
