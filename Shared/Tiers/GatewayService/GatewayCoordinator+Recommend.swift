@@ -6,18 +6,9 @@ import ZeroMQ
 /// The Recommend flow: encode once, split candidates across scorers, merge their top-k lists; or,
 /// for a request that makes one slice, one scorer encodes and scores it in a single round trip.
 extension GatewayCoordinator {
-    mutating func scoreInOneHop(_ key: UInt64, raw: RawHistory, header: RequestHeader, now: Moment) -> [GatewayAction] {
-        var pending = requests[key]!
-        pending.encodedByScorer = true
-        pending.phase = .scoring(remaining: 1)
-        pending.slices = 1
-        pending.scoringStarted = now.instant
-        requests[key] = pending
-        let candidates = pending.request.candidates
-        let score = ScoreRequest(
-            header: header, history: .raw(raw), candidates: .ids(candidates),
-            k: min(pending.request.k, Int32(clamping: candidates.count)))
-        return submit(Job(requestKey: key, kind: .score, service: configuration.scorerService, payload: score.encoded()), now: now)
+    mutating func scoreInOneHop(_ key: UInt64, raw: RawHistory, now: Moment) -> [GatewayAction] {
+        requests[key]!.encodedByScorer = true
+        return score(key, history: .raw(raw), slices: [.ids(requests[key]!.request.candidates)], now: now)
     }
 
     mutating func completed(tag: UInt64, payload: Frame, now: Moment) -> [GatewayAction] {
@@ -73,7 +64,7 @@ extension GatewayCoordinator {
         }
         if request.candidates.isEmpty { pending.retrieval = "all_items" }
         requests[key] = pending
-        return score(key, history: history, slices: split(request, itemCount: history.itemCount), now: now)
+        return score(key, history: .encoded(history), slices: split(request, itemCount: history.itemCount), now: now)
     }
 
     /// The generator answered: its items are the candidates, scored across the scorers.
@@ -104,11 +95,11 @@ extension GatewayCoordinator {
         let parts = sliceCount(total)
         let slices = (0..<parts).map { part in CandidateSlice.ids(Array(candidates[(total * part / parts)..<(total * (part + 1) / parts)]))
         }
-        return score(key, history: history, slices: slices, now: now)
+        return score(key, history: .encoded(history), slices: slices, now: now)
     }
 
-    /// Sends one scorer job per slice against `history`.
-    mutating func score(_ key: UInt64, history: EncodedHistory, slices: [CandidateSlice], now: Moment) -> [GatewayAction] {
+    /// Sends one scorer job per slice against `history` (encoded, or raw for the one-hop route).
+    mutating func score(_ key: UInt64, history: ScoreHistory, slices: [CandidateSlice], now: Moment) -> [GatewayAction] {
         var pending = requests[key]!
         pending.phase = .scoring(remaining: slices.count)
         pending.slices = slices.count

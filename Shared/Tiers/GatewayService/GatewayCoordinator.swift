@@ -87,7 +87,7 @@ public struct GatewayCoordinator {
             client: client, request: request, deadline: min(given, latest), started: now.instant)
         let header = RequestHeader(requestID: id, deadline: requests[key]!.deadline)
         let raw = RawHistory(userID: request.userID, items: request.history, modelVersion: split.version(for: request.userID))
-        if inOneHop { return scoreInOneHop(key, raw: raw, header: header, now: now) }
+        if inOneHop { return scoreInOneHop(key, raw: raw, now: now) }
         let encode = EncodeRequest(header: header, userID: raw.userID, history: raw.items, modelVersion: raw.modelVersion)
         return submit(Job(requestKey: key, kind: .encode, service: configuration.encoderService, payload: encode.encoded()), now: now)
     }
