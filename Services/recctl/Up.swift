@@ -80,7 +80,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         var plan = SuitePlan(model: model, host: host, port: port, shards: shards)
         (plan.scorers, plan.encoders, plan.logLevel) = (scorers, encoders, logLevel)
-        plan.generators = try generators ?? (Safetensors.Reader(path: model).metadata["generator"] == "1" ? 1 : 0)
+        plan.generators = try generators ?? (ModelFile.hasGenerator(path: model) ? 1 : 0)
         if let metricsPort { plan.metricsBinds = (0..<plan.processCount).map { "\(host):\(metricsPort + $0)" } }
         if let singleSlice { plan.gatewayArguments += ["--single-slice", singleSlice] }
         let probeCurve = try curveProbe(plan: &plan)

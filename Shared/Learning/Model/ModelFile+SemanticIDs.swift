@@ -7,6 +7,11 @@ extension ModelFile {
     static let semanticCodesKey = "semantic_id_codes"
     static let generatorKey = "generator"
 
+    /// Whether the file at `path` holds a trained generator (reads only its header).
+    public static func hasGenerator(path: String) throws(ModelError) -> Bool {
+        try Safetensors.Reader(path: path).metadata[generatorKey] == "1"
+    }
+
     /// The file's semantic IDs, nil when it has none; malformed ones are refused naming the tensor.
     static func semanticIDs(_ reader: Safetensors.Reader, config: ModelConfig) throws(ModelError) -> SemanticIDs? {
         guard let levelsText = reader.metadata[semanticLevelsKey] else { return nil }
