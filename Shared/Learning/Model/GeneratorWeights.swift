@@ -54,21 +54,7 @@ public struct GeneratorWeights: Sendable {
     /// Seeded random weights (fan-in scaled; norms near 1), the generator's starting point.
     public static func random(config: ModelConfig, levels: Int, codes: Int, seed: UInt64) -> GeneratorWeights {
         var rng = SeededRandom(seed: seed)
-        let tensors = layout(config, levels: levels, codes: codes).map { entry -> Tensor in
-            let tensor = Tensor(shape: entry.shape)
-            let (mean, scale): (Float, Float)
-            if entry.name.hasSuffix("norm1.weight") || entry.name.hasSuffix("norm2.weight") || entry.name.hasSuffix("final_norm.weight") {
-                (mean, scale) = (1, 0.1)
-            } else if entry.name.hasSuffix(".bias") {
-                (mean, scale) = (0, 0.05)
-            } else if entry.shape.count == 2 && !entry.name.contains("embedding") && !entry.name.hasSuffix("steps") {
-                (mean, scale) = (0, 1 / Float(entry.shape[0]).squareRoot())
-            } else {
-                (mean, scale) = (0, 0.5)
-            }
-            for i in 0..<tensor.count { tensor.data[i] = mean + scale * rng.normal() }
-            return tensor
-        }
+        let tensors = layout(config, levels: levels, codes: codes).map { Tensor.random(shape: $0.shape, name: $0.name, using: &rng) }
         return GeneratorWeights(config: config, levels: levels, codes: codes, tensors: tensors)
     }
 }
