@@ -71,4 +71,18 @@ import Testing
         }
         #expect(seen.count > 100)  // different histories reach different items
     }
+
+    /// The linear-time selection of the best extensions equals sorting them all, ties included.
+    @Test func selectingTheBestEqualsAFullSort() {
+        var random = SeededRandom(seed: 21)
+        for trial in 0..<200 {
+            let n = Int.random(in: 1...600, using: &random)
+            // Coarse scores, so many tie and the tie order (lower option first) matters.
+            let scores = (0..<n).map { _ in Float(Int.random(in: -20...0, using: &random)) / 4 }
+            let options = (0..<n).map { $0 * 7 + trial % 7 }
+            let count = Int.random(in: 1...n, using: &random)
+            let sorted = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : options[$0] < options[$1] }
+            #expect(Generator.best(scores: scores, options: options, count: count) == sorted.prefix(count).map { options[$0] })
+        }
+    }
 }

@@ -35,7 +35,7 @@ extension Generator {
 
     /// The `count` options with the highest scores, best first (ties: lower option first): a
     /// selection of the threshold score in linear time, then a sort of just the kept ones.
-    static func best(scores: [Float], options: [Int], count: Int) -> [Int] {
+    public static func best(scores: [Float], options: [Int], count: Int) -> [Int] {
         guard scores.count > count else {
             return scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : options[$0] < options[$1] }.map {
                 options[$0]
