@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "TrainerService",
             dependencies: [
-                "Training", "Dataset", "Evaluation", "Clients", "Model", "Wire", "ZeroMQ", "Clocks", "Telemetry",
+                "Training", "Dataset", "Evaluation", "Generative", "Clients", "Model", "Wire", "ZeroMQ", "Clocks", "Telemetry",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Shared/Tiers/TrainerService"
@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "TrainerService", "Generative", "ServiceRuntime", "Model", "Dataset", "ZeroMQ", "TestSupport", "Telemetry",
+                "Training", "TrainerService", "ParameterServer", "Generative", "Evaluation", "Dataset", "ServiceRuntime", "Model", "ZeroMQ", "TestSupport", "Telemetry",
             ],
             path: "Tests/TrainingTests"),
         .testTarget(

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Generative retrieval on MovieLens-100K over three trained models (default: the recipe's seeds in
-# run/exp-long, from scripts/train-seeds.sh): semantic IDs by RQ-Kmeans (recctl semantic-ids), the
-# generator trained with the encoder frozen (recctl train-generator), then the test split under
-# both full-ranking protocols: the scorer over all items, the generator alone, generation of N
+# run/exp-long, from scripts/train-seeds.sh): semantic IDs by RQ-Kmeans and the generator trained
+# through trainer processes and the parameter server, encoder frozen (scripts/train-generator.sh),
+# then the test split under both full-ranking protocols: the scorer over all items, the generator alone, generation of N
 # items + the scorer's re-selection (N = 50, 100, 256), most-popular, and the generator's
 # recall@N. Prints each seed and mean +/- std. Results: docs/generative.md.
 #
-#   scripts/eval-generative.sh [train-generator flags...]    env: MODELS (run/exp-long), OUT (run/generative), SEEDS ("1 2 3")
+#   scripts/eval-generative.sh [trainer flags...]    env: MODELS (run/exp-long), OUT (run/generative), SEEDS ("1 2 3")
 . "$(dirname "$0")/lib.sh"
 find_release
 scripts/fetch-movielens.sh >/dev/null
@@ -16,12 +16,10 @@ mkdir -p "$out"
 for seed in ${SEEDS:-1 2 3}; do
   SECONDS=0
   [ -f "$models/model-$seed.safetensors" ] || { echo "missing $models/model-$seed.safetensors (run scripts/train-seeds.sh with OUT=$models)"; exit 2; }
-  "$bin/recctl" semantic-ids --model "$models/model-$seed.safetensors" --output "$out/sid-$seed.safetensors" --seed "$seed" \
-    >"$out/semantic-ids-$seed.txt"
-  "$bin/recctl" train-generator --model "$out/sid-$seed.safetensors" --output "$out/gen-$seed.safetensors" --seed "$seed" \
-    --epochs 40 --patience 6 --learning-rate 0.003 "$@" >"$out/train-$seed.txt"
+  SEED=$seed LOG_DIR="$out/train-$seed" scripts/train-generator.sh "$models/model-$seed.safetensors" "$out/gen-$seed.safetensors" \
+    "$@" >"$out/train-$seed.txt"
   "$bin/recctl" eval --model "$out/gen-$seed.safetensors" --generate 50,100,256 --json >"$out/eval-$seed.json"
-  echo "seed $seed: $(tail -n 1 "$out/train-$seed.txt") in $SECONDS s"
+  echo "seed $seed: $(grep 'best epoch' "$out/train-$seed/trainer-0.log") in $SECONDS s"
 done
 python3 - "$out" ${SEEDS:-1 2 3} <<'PY'
 import json, statistics, sys

@@ -46,3 +46,47 @@ stop_suite() {
   wait "$suite_pid" 2>/dev/null || true
   suite_pid=
 }
+
+# run_training INIT OUTPUT LOGS [embedding-server flags...] -- [trainer flags...]: starts an
+# embedding-server from INIT as the parameter server, runs $TRAINERS (2) trainer processes against
+# it at once (data parallel: each a share of the users), worker 0's progress on the terminal, and
+# stops the server when all are done; fails when any trainer fails. Ports from $PORT (9560).
+run_training() {
+  local init=$1 output=$2 logs=$3
+  shift 3
+  local server_flags=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do server_flags+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  local trainers=${TRAINERS:-2} port=${PORT:-9560}
+  local lookup="tcp://127.0.0.1:$port" push="tcp://127.0.0.1:$((port + 10))"
+  mkdir -p "$logs" "$(dirname "$output")"
+  "$bin/embedding-server" --model "$init" --bind "$lookup" --push-bind "$push" --reload-interval-ms 0 --log-level warning \
+    "${server_flags[@]}" >"$logs/embedding-server.log" 2>&1 &
+  training_pids=("$!")
+  trap stop_training EXIT
+  local trainer_pids=()
+  for worker in $(seq 0 $((trainers - 1))); do
+    "$bin/trainer" --initial "$init" --embedding "$lookup" --push "$push" --output "$output" \
+      --worker "$worker" --workers "$trainers" "$@" >"$logs/trainer-$worker.log" 2>&1 &
+    trainer_pids+=("$!")
+    training_pids+=("$!")
+  done
+  tail -n +1 -f "$logs/trainer-0.log" --pid "${trainer_pids[0]}" &
+  local status=0
+  for pid in "${trainer_pids[@]}"; do wait "$pid" || status=$?; done
+  sleep 0.2
+  stop_training
+  if [ "$status" -ne 0 ]; then
+    for worker in $(seq 0 $((trainers - 1))); do echo "--- trainer $worker"; tail -n 5 "$logs/trainer-$worker.log"; done
+    echo "--- embedding-server"; tail -n 5 "$logs/embedding-server.log"
+    echo "training failed" >&2
+    exit "$status"
+  fi
+}
+
+# Stops what run_training started.
+stop_training() {
+  for pid in "${training_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  training_pids=()
+}

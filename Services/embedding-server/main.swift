@@ -36,6 +36,11 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
     var learningRate = defaults.training.learningRate
     @Option(
         help: ArgumentHelp(
+            "Which dense weights shard 0 shares with the trainers: model (encoder and scorer) or generator (trainer --generator).",
+            valueName: "model|generator"))
+    var sharedDense = "model"
+    @Option(
+        help: ArgumentHelp(
             "Directory for the push log and snapshots; pushes are acknowledged only once logged (needs --push-bind).",
             discussion: "On start the newest valid snapshot of the same model version is loaded and the log replayed on top."))
     var stateDir: String?
@@ -53,6 +58,9 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         }
         if stateDir != nil && pushBind == nil {
             throw ValidationError("--state-dir journals pushes, so it needs --push-bind")
+        }
+        guard SharedDenseSeed.Part(rawValue: sharedDense) != nil else {
+            throw ValidationError("--shared-dense is model or generator, not \(sharedDense)")
         }
         guard fsyncIntervalMs >= 0, snapshotIntervalS >= 1 else {
             throw ValidationError("--fsync-interval-ms must be >= 0 and --snapshot-interval-s >= 1")
@@ -95,9 +103,9 @@ struct EmbeddingServerCommand: AsyncParsableCommand {
         training.pushBind = Endpoint.normalize(pushBind)
         training.learningRate = learningRate
         if shard == 0 {
-            let file = try ModelFile.load(path: model, itemTable: false, dense: true)
-            training.sharedDense = SharedDenseSeed(
-                version: file.config.version, weights: file.dense.named(file.config).flatMap { $0.tensor.array })
+            let part = SharedDenseSeed.Part(rawValue: sharedDense)!
+            let file = try ModelFile.load(path: model, itemTable: false, dense: true, semanticIDs: part == .generator)
+            training.sharedDense = try SharedDenseSeed(file: file, part: part)
         }
         training.journal = stateDir.map {
             var journal = PushJournal.Configuration(directory: $0)

@@ -60,7 +60,7 @@ struct Eval: ParsableCommand {
             rankers.append(ModelRanker(file: file, name: "model \(file.config.version)"))
             if let generate {
                 guard let ids = file.semanticIDs, let weights = file.generator else {
-                    throw ValidationError("\(model) has no generator; run `recctl semantic-ids` and `recctl train-generator` first")
+                    throw ValidationError("\(model) has no generator; train one with scripts/train-generator.sh first")
                 }
                 let generator = Generator(config: file.config, weights: weights, ids: ids)
                 let widths = try Self.widths(generate)

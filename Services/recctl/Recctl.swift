@@ -17,7 +17,7 @@ struct Recctl: AsyncParsableCommand {
         subcommands: [
             InitModel.self, Compress.self, Up.self, Query.self, Status.self, Rollout.self, Bench.self, BenchModel.self, BenchPush.self,
             Health.self, BenchLookup.self,
-            Eval.self, Keys.self, SemanticIDsCommand.self, TrainGenerator.self,
+            Eval.self, Keys.self, SemanticIDsCommand.self,
             ExportONNX.self,
         ])
 }

@@ -29,7 +29,8 @@ struct SemanticIDsCommand: ParsableCommand {
     @Option(help: "rq-kmeans, or random (unique random IDs: a baseline, and for serving benchmarks of catalogs without trained rows).")
     var method = "rq-kmeans"
     @Flag(
-        help: "Also store a seeded random generator with the IDs (for serving benchmarks and tests; train one with recctl train-generator)."
+        help:
+            "Also store a seeded random generator with the IDs (the starting point of trainer --generator, and for serving benchmarks and tests)."
     )
     var randomGenerator = false
     @Option(help: "Version of the written model (default: the input's version with -sid).")

@@ -9,7 +9,13 @@ import Training
 struct TrainerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trainer",
-        abstract: "Train the model on MovieLens-100K against the embedding-server (rows pulled, gradients pushed).")
+        abstract: "Train the model on MovieLens-100K against the embedding-server (rows pulled, gradients pushed).",
+        discussion: """
+            With --generator it trains the model's generator instead (generative retrieval): the encoder and item rows stay \
+            frozen, the generator's weights are the dense weights shard 0 shares (start that embedding-server with \
+            --shared-dense generator from the same file, the output of `recctl semantic-ids --random-generator`), and worker 0 \
+            keeps the epoch with the best validation recall@--validation-beam. scripts/train-generator.sh runs it all.
+            """)
 
     private static let defaults = TrainerConfiguration(initialModel: "", output: "", embeddingEndpoints: [], pushEndpoints: [])
 
@@ -65,6 +71,10 @@ struct TrainerCommand: ParsableCommand {
     var slipstreamFullRefreshEpochs = SlipstreamSettings().fullRefreshEpochs
     @Option(help: "Slipstream: epochs trained in full before the first hot-row snapshot.")
     var slipstreamWarmupEpochs = SlipstreamSettings().warmupEpochs
+    @Flag(help: "Train the generator (semantic IDs decoded from the frozen encoder's history keys and values) instead of the model.")
+    var generator = false
+    @Option(help: "With --generator: the beam width of the validation recall that picks the epoch kept.")
+    var validationBeam = defaults.validationBeam
     @Flag(help: "Progress as one JSON object per line (epochs, then a summary), for scripts.")
     var json = false
     @OptionGroup var curve: InternalCurveClientOptions
@@ -72,6 +82,10 @@ struct TrainerCommand: ParsableCommand {
 
     func validate() throws {
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+        guard validationBeam >= 1 else { throw ValidationError("--validation-beam must be positive, got \(validationBeam)") }
+        if generator && (slipstream || dropout > 0) {
+            throw ValidationError("--slipstream and --dropout train the model's rows and blocks; the generator trains with them frozen")
+        }
     }
 
     func run() throws {
@@ -96,6 +110,7 @@ struct TrainerCommand: ParsableCommand {
         configuration.worker = worker
         configuration.workers = workers
         configuration.version = version
+        configuration.validationBeam = validationBeam
         configuration.curve = try curve.embedding()
         if slipstream {
             var settings = SlipstreamSettings()
@@ -106,13 +121,23 @@ struct TrainerCommand: ParsableCommand {
             settings.warmupEpochs = max(0, slipstreamWarmupEpochs)
             configuration.slipstream = settings
         }
-        let trainer = try Trainer(configuration: configuration)
         let served = try metrics.start(logger: nil)
         defer { served.endpoint?.stop() }
-        let progress = TrainerProgress(
-            json: json, dim: trainer.config.dim, output: output, worker: worker, metrics: TrainerMetrics(telemetry: served.telemetry))
-        progress.started(config: "\(trainer.config)", workers: workers, slipstream: slipstream)
+        let trainerMetrics = TrainerMetrics(telemetry: served.telemetry)
         let started = Date()
+        if generator {
+            let trainer = try GeneratorTrainer(configuration: configuration)
+            let progress = TrainerProgress(
+                json: json, dim: trainer.config.dim, output: output, worker: worker, validation: "recall@\(validationBeam)",
+                metrics: trainerMetrics)
+            progress.started(config: "the generator of \(trainer.config) (encoder frozen)", workers: workers, slipstream: false)
+            let reports = try trainer.run { progress.epoch($0) }
+            return progress.finished(reports, seconds: Date().timeIntervalSince(started))
+        }
+        let trainer = try Trainer(configuration: configuration)
+        let progress = TrainerProgress(
+            json: json, dim: trainer.config.dim, output: output, worker: worker, validation: "NDCG@10", metrics: trainerMetrics)
+        progress.started(config: "\(trainer.config)", workers: workers, slipstream: slipstream)
         let reports = try trainer.run { progress.epoch($0) }
         progress.finished(reports, seconds: Date().timeIntervalSince(started))
     }

@@ -9,6 +9,8 @@ struct TrainerProgress {
     let dim: Int
     let output: String
     let worker: Int
+    /// The validation score's name: "NDCG@10" for the model, "recall@50" for the generator.
+    let validation: String
     let metrics: TrainerMetrics
 
     func started(config: String, workers: Int, slipstream: Bool) {
@@ -23,7 +25,9 @@ struct TrainerProgress {
     func epoch(_ r: EpochReport) {
         metrics.record(r)
         if json { return emit(["event": "epoch", "report": r]) }
-        let validation = r.validationNDCG.map { String(format: "  valid NDCG@10 %.4f HR@10 %.4f", $0, r.validationHR ?? 0) } ?? ""
+        let validation =
+            r.validationNDCG.map { String(format: "  valid NDCG@10 %.4f HR@10 %.4f", $0, r.validationHR ?? 0) }
+            ?? r.validationRecall.map { String(format: "  valid \(self.validation) %.4f", $0) } ?? ""
         print(
             String(
                 format:
@@ -35,7 +39,7 @@ struct TrainerProgress {
     func finished(_ reports: [EpochReport], seconds: Double) {
         let total = reports.map(\.traffic).reduce(TrafficCounters(), +)
         let savedBytes = total.rowsSkipped * TrafficCounters.rowCost(dim: dim)
-        let best = reports.filter { $0.validationNDCG != nil }.max { $0.validationNDCG! < $1.validationNDCG! }
+        let best = reports.filter { $0.validationScore != nil }.max { $0.validationScore! < $1.validationScore! }
         let samples = reports.reduce(0) { $0 + $1.samples }
         let trainingSeconds = reports.reduce(0) { $0 + $1.trainingSeconds }
         if json {
@@ -43,7 +47,12 @@ struct TrainerProgress {
                 "event": "done", "traffic": total, "skippedRowBytes": savedBytes, "seconds": seconds, "epochs": reports.count,
                 "examplesPerSecond": trainingSeconds > 0 ? Double(samples) / trainingSeconds : 0,
             ]
-            if let best { summary.merge(["bestEpoch": best.epoch, "bestValidationNDCG": best.validationNDCG!, "output": output]) { $1 } }
+            if let best {
+                summary.merge([
+                    "bestEpoch": best.epoch, "bestValidation": best.validationScore!, "validation": validation, "output": output,
+                ]) { $1 }
+                if let ndcg = best.validationNDCG { summary["bestValidationNDCG"] = ndcg }
+            }
             return emit(summary)
         }
         print(
@@ -53,7 +62,7 @@ struct TrainerProgress {
                 total.rowsPulled, total.rowsPushed, Double(total.rowBytes) / 1e6, Double(total.denseBytes) / 1e6, total.rowsSkipped,
                 Double(savedBytes) / 1e6, total.samplesSkipped, seconds, trainingSeconds > 0 ? Double(samples) / trainingSeconds : 0))
         if let best {
-            print(String(format: "best epoch %d (valid NDCG@10 %.4f); wrote %@", best.epoch, best.validationNDCG!, output))
+            print(String(format: "best epoch %d (valid \(validation) %.4f); wrote %@", best.epoch, best.validationScore!, output))
         } else {
             print("worker \(worker) done; worker 0 validates and exports")
         }

@@ -15,17 +15,14 @@ public final class InProcessEmbeddingServer {
     private let thread: Thread
 
     /// Serves its own copy of `model`'s item table (pushes change rows in place).
-    public init(model: ModelFile, learningRate: Float, sharedDense: Bool = false) throws {
+    public init(model: ModelFile, learningRate: Float, sharedDense: SharedDenseSeed.Part? = nil) throws {
         let ports = try FreePorts.take(2)
         var lookup = EmbeddingServerConfiguration()
         lookup.bind = "tcp://127.0.0.1:\(ports[0])"
         var training = ParameterServerConfiguration()
         training.pushBind = "tcp://127.0.0.1:\(ports[1])"
         training.learningRate = learningRate
-        if sharedDense {
-            training.sharedDense = SharedDenseSeed(
-                version: model.config.version, weights: model.dense.named(model.config).flatMap { $0.tensor.array })
-        }
+        training.sharedDense = try sharedDense.map { try SharedDenseSeed(file: model, part: $0) }
         (lookupEndpoint, pushEndpoint) = (lookup.bind, training.pushBind)
         let table = Tensor(shape: model.itemTable!.shape, values: model.itemTable!.array)
         let shards = VersionRegistry(

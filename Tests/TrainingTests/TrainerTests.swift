@@ -1,6 +1,7 @@
 import Clients
 import Foundation
 import Model
+import ParameterServer
 import ServiceRuntime
 import TestSupport
 import Testing
@@ -13,13 +14,18 @@ import ZeroMQ
     /// The data, the initial model and a running parameter server (shard 0 with the dense weights).
     final class Setup {
         let folder: URL
-        let initial = Fixtures.randomModel(items: 40, dim: 16, heads: 2, layers: 1, maxHistory: 10, seed: 6)
+        let initial: ModelFile
         let initialPath: String
         let server: InProcessEmbeddingServer
         var lookup: String { server.lookupEndpoint }
         var push: String { server.pushEndpoint }
 
-        init() throws {
+        /// `sharedDense`: which of `initial`'s dense weights the server shares with the trainers.
+        init(
+            initial: ModelFile = Fixtures.randomModel(items: 40, dim: 16, heads: 2, layers: 1, maxHistory: 10, seed: 6),
+            sharedDense: SharedDenseSeed.Part = .model
+        ) throws {
+            self.initial = initial
             folder = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "trainer-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -35,7 +41,7 @@ import ZeroMQ
             try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("ml-100k.inter"), atomically: true, encoding: .utf8)
             initialPath = folder.appendingPathComponent("init.safetensors").path
             try initial.save(path: initialPath)
-            server = try InProcessEmbeddingServer(model: initial, learningRate: 0.1, sharedDense: true)
+            server = try InProcessEmbeddingServer(model: initial, learningRate: 0.1, sharedDense: sharedDense)
         }
 
         deinit { try? FileManager.default.removeItem(at: folder) }

@@ -19,8 +19,8 @@ public struct GeneratorModel: Sendable {
             generator = nil
             missing =
                 file.semanticIDs == nil
-                ? "\(path) (version \(file.config.version)) has no semantic IDs; run `recctl semantic-ids` and `recctl train-generator` on it"
-                : "\(path) (version \(file.config.version)) has semantic IDs but no trained generator; run `recctl train-generator` on it"
+                ? "\(path) (version \(file.config.version)) has no semantic IDs; train a generator for it with scripts/train-generator.sh"
+                : "\(path) (version \(file.config.version)) has semantic IDs but no trained generator; train one with scripts/train-generator.sh"
         }
     }
 }

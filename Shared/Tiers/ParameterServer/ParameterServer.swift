@@ -1,6 +1,7 @@
 import Clocks
 import EmbeddingServing
 import Logging
+import Model
 import ServiceRuntime
 import Telemetry
 import ZeroMQ
@@ -28,6 +29,29 @@ public struct SharedDenseSeed: Sendable {
     public init(version: String, weights: [Float]) {
         self.version = version
         self.weights = weights
+    }
+
+    /// Which of a model file's dense weights the trainers share.
+    public enum Part: String, Sendable, CaseIterable {
+        /// The encoder and scorer (the `trainer`'s default).
+        case model
+        /// The generator, for `trainer --generator` (the rest of the model stays frozen).
+        case generator
+    }
+
+    /// `part` of `file`'s dense weights; a file without a generator cannot share one.
+    public init(file: ModelFile, part: Part) throws(ModelError) {
+        switch part {
+        case .model:
+            self.init(version: file.config.version, weights: file.dense.named(file.config).flatMap { $0.tensor.array })
+        case .generator:
+            guard let generator = file.generator else {
+                throw ModelError(
+                    .mismatch,
+                    "version \(file.config.version) has no generator to train: start from `recctl semantic-ids --random-generator` output")
+            }
+            self.init(version: file.config.version, weights: generator.all.flatMap(\.array))
+        }
     }
 }
 

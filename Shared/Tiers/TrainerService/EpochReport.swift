@@ -10,6 +10,8 @@ public struct EpochReport: Sendable, Encodable {
     /// nil on trainers other than worker 0, which alone validates and exports.
     public var validationNDCG: Double?
     public var validationHR: Double?
+    /// Generator training: the share of validation targets among the generated items.
+    public var validationRecall: Double?
     public var traffic = TrafficCounters()
 
     public init(
@@ -19,6 +21,9 @@ public struct EpochReport: Sendable, Encodable {
         (self.epoch, self.loss, self.samples, self.seconds, self.trainingSeconds) = (epoch, loss, samples, seconds, trainingSeconds)
         (self.validationNDCG, self.validationHR, self.traffic) = (validationNDCG, validationHR, traffic)
     }
+
+    /// What early stopping and the export compare: NDCG@10 for the model, recall for the generator.
+    public var validationScore: Double? { validationNDCG ?? validationRecall }
 
     /// Training throughput of this process: examples over the training time (validation excluded).
     public var examplesPerSecond: Double { trainingSeconds > 0 ? Double(samples) / trainingSeconds : 0 }

@@ -63,50 +63,39 @@ public final class Trainer {
             split: split, maxHistory: model.config.maxHistory, negatives: configuration.negatives,
             historyNegatives: configuration.historyNegatives, popularNegatives: configuration.popularNegatives)
         let users = (0..<split.dataset.userCount).filter { $0 % configuration.workers == configuration.worker }
-        var reports: [EpochReport] = []
-        var best = -1.0
-        var sinceBest = 0
-        for epoch in 1...configuration.epochs {
-            let started = Date()
-            learningRate = configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(epoch - 1)))
-            if let settings = slipstream?.settings {
-                slipstream?.active = epoch > settings.warmupEpochs
-                if epoch > 1, (epoch - 1) % settings.fullRefreshEpochs == 0 { slipstream?.thaw() }
-            }
-            var samples = users.shuffled(using: &rng).flatMap {
-                builder.samples(for: $0, count: configuration.samplesPerUser, using: &rng)
-            }
-            samples.shuffle(using: &rng)
-            var lossSum: Float = 0
-            var trained = 0
-            var traffic = TrafficCounters()
-            for batchStart in stride(from: 0, to: samples.count, by: configuration.batchSize) {
-                let batch = Array(samples[batchStart..<min(batchStart + configuration.batchSize, samples.count)])
-                let result = try trainBatch(batch)
-                lossSum += result.loss
-                trained += result.trained
-                traffic = traffic + result.traffic
-            }
-            let trainingSeconds = Date().timeIntervalSince(started)
-            var report = EpochReport(
-                epoch: epoch, loss: lossSum / Float(max(trained, 1)), samples: trained, seconds: trainingSeconds,
-                trainingSeconds: trainingSeconds, traffic: traffic)
-            if isLeader {
+        let loop = EpochLoop(epochs: configuration.epochs, patience: configuration.patience, isLeader: isLeader)
+        return try loop.run(
+            train: { epoch in
+                let started = Date()
+                learningRate = configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(epoch - 1)))
+                if let settings = slipstream?.settings {
+                    slipstream?.active = epoch > settings.warmupEpochs
+                    if epoch > 1, (epoch - 1) % settings.fullRefreshEpochs == 0 { slipstream?.thaw() }
+                }
+                var samples = users.shuffled(using: &rng).flatMap {
+                    builder.samples(for: $0, count: configuration.samplesPerUser, using: &rng)
+                }
+                samples.shuffle(using: &rng)
+                var lossSum: Float = 0
+                var trained = 0
+                var traffic = TrafficCounters()
+                for batchStart in stride(from: 0, to: samples.count, by: configuration.batchSize) {
+                    let batch = Array(samples[batchStart..<min(batchStart + configuration.batchSize, samples.count)])
+                    let result = try trainBatch(batch)
+                    lossSum += result.loss
+                    trained += result.trained
+                    traffic = traffic + result.traffic
+                }
+                let seconds = Date().timeIntervalSince(started)
+                return EpochReport(
+                    epoch: epoch, loss: lossSum / Float(max(trained, 1)), samples: trained, seconds: seconds, trainingSeconds: seconds,
+                    traffic: traffic)
+            },
+            validate: { report in
                 let (ndcg, hr) = try validate()
                 (report.validationNDCG, report.validationHR) = (ndcg, hr)
-                report.seconds = Date().timeIntervalSince(started)
-                if ndcg > best {
-                    (best, sinceBest) = (ndcg, 0)
-                    try export()
-                } else {
-                    sinceBest += 1
-                }
-            }
-            reports.append(report)
-            progress(report)
-            if sinceBest >= configuration.patience { break }
-        }
-        return reports
+                return ndcg
+            }, export: export, progress: progress)
     }
 
     /// One step over a batch: pull its fresh rows once, sum the gradients, push rows and the dense

@@ -36,6 +36,8 @@ public struct TrainerConfiguration: Sendable {
     public var slipstream: SlipstreamSettings?
     /// Export as `<version>`; default `trained-<seed>`.
     public var version: String?
+    /// Generator training (`GeneratorTrainer`): the beam width of the validation recall.
+    public var validationBeam = 50
 
     public init(initialModel: String, output: String, embeddingEndpoints: [String], pushEndpoints: [String]) {
         self.initialModel = initialModel
