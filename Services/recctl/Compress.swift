@@ -19,11 +19,17 @@ struct Compress: ParsableCommand {
     var format: String
     @Option(help: "With --format pruned-csr: the fraction of values to drop, smallest magnitudes first (0.5, 0.8, 0.95).")
     var prune = 0.8
+    @Option(
+        help:
+            "With --format qr: the divider D (ceil(items / D) + D component rows, fitted to the trained table by a rank-1 grid per dimension)."
+    )
+    var qrDivider = 4
     @Option(help: "Version of the converted model (default: the input's version and the format, e.g. trained-1-int8-rowwise).")
     var version: String?
 
     func validate() throws {
         guard prune >= 0 && prune < 1 else { throw ValidationError("--prune must be in [0, 1), got \(prune)") }
+        guard qrDivider >= 1 else { throw ValidationError("--qr-divider must be positive, got \(qrDivider)") }
         guard TableFormat(rawValue: format) != nil else {
             throw ValidationError(
                 "--format must be one of \(TableFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(format)'")
@@ -35,8 +41,14 @@ struct Compress: ParsableCommand {
         var file = try ModelFile.load(path: model, itemTable: true, semanticIDs: true)
         let table = file.itemTable!
         let started = Date()
-        let compressed = CompressedTable.compress(table, format: tableFormat, prune: prune)
-        let name = tableFormat == .prunedCSR ? "pruned-\(Int((prune * 100).rounded()))" : tableFormat.rawValue
+        guard qrDivider <= table.rows else { throw ValidationError("--qr-divider must be at most the \(table.rows) items") }
+        let compressed = CompressedTable.compress(table, format: tableFormat, prune: prune, qrDivider: qrDivider)
+        let name =
+            switch tableFormat {
+            case .prunedCSR: "pruned-\(Int((prune * 100).rounded()))"
+            case .qr: "qr-\(qrDivider)"
+            default: tableFormat.rawValue
+            }
         file.config.version = version ?? "\(file.config.version)-\(name)"
         try ModelFile.save(
             path: output, config: file.config, dense: file.dense, table: compressed, semanticIDs: file.semanticIDs,

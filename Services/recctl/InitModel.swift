@@ -22,6 +22,18 @@ struct InitModel: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Version string carried in replies (default: random-<seed>).")
     var version: String?
+    @Option(
+        help: ArgumentHelp(
+            "Item table: f32, or qr (quotient-remainder components, trained as such by the trainer through the parameter server).",
+            valueName: "f32|qr"))
+    var table = "f32"
+    @Option(help: "With --table qr: the divider D (item i is quotient[i / D] ⊙ remainder[i % D]; ceil(items / D) + D rows).")
+    var qrDivider = 4
+
+    func validate() throws {
+        guard table == "f32" || table == "qr" else { throw ValidationError("--table is f32 or qr, not \(table)") }
+        guard qrDivider >= 1 && qrDivider <= items else { throw ValidationError("--qr-divider must be in 1...--items, got \(qrDivider)") }
+    }
 
     func run() throws {
         let config = ModelConfig(
@@ -29,7 +41,15 @@ struct InitModel: ParsableCommand {
             version: version ?? "random-\(seed)")
         try config.validate()
         let model = try ModelFile.random(config: config, seed: seed)
-        try model.save(path: output)
-        print("wrote \(output): \(config)")
+        guard table == "qr" else {
+            try model.save(path: output)
+            return print("wrote \(output): \(config)")
+        }
+        let components = QuotientRemainder.random(items: items, dim: dim, divider: qrDivider, seed: seed &+ 7)
+        try ModelFile.save(path: output, config: config, dense: model.dense, table: CompressedTable(components))
+        let rows = components.quotient.rows + components.remainder.rows
+        print(
+            "wrote \(output): \(config), QR table: \(components.quotient.rows) quotient + \(qrDivider) remainder rows for \(items) items (\(String(format: "%.3f", Double(rows) / Double(items)))x of f32)"
+        )
     }
 }

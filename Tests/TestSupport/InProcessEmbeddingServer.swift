@@ -14,8 +14,9 @@ public final class InProcessEmbeddingServer {
     private let stop = StopFlag()
     private let thread: Thread
 
-    /// Serves its own copy of `model`'s item table (pushes change rows in place).
-    public init(model: ModelFile, learningRate: Float, sharedDense: SharedDenseSeed.Part? = nil) throws {
+    /// Serves its own copy of `model`'s item table (pushes change rows in place), or `table` in its
+    /// format when given (a QR table's components are trained in place).
+    public init(model: ModelFile, learningRate: Float, sharedDense: SharedDenseSeed.Part? = nil, table: CompressedTable? = nil) throws {
         let ports = try FreePorts.take(2)
         var lookup = EmbeddingServerConfiguration()
         lookup.bind = "tcp://127.0.0.1:\(ports[0])"
@@ -24,9 +25,12 @@ public final class InProcessEmbeddingServer {
         training.learningRate = learningRate
         training.sharedDense = try sharedDense.map { try SharedDenseSeed(file: model, part: $0) }
         (lookupEndpoint, pushEndpoint) = (lookup.bind, training.pushBind)
-        let table = Tensor(shape: model.itemTable!.shape, values: model.itemTable!.array)
-        let shards = VersionRegistry(
-            version: model.config.version, value: EmbeddingShard(table: table, shard: 0, shards: 1, modelVersion: model.config.version))
+        let shard =
+            table.map { EmbeddingShard(table: $0, shard: 0, shards: 1, modelVersion: model.config.version) }
+            ?? EmbeddingShard(
+                table: Tensor(shape: model.itemTable!.shape, values: model.itemTable!.array), shard: 0, shards: 1,
+                modelVersion: model.config.version)
+        let shards = VersionRegistry(version: model.config.version, value: shard)
         let logger = Logger(label: "test")
         let server = EmbeddingServer(
             handler: EmbeddingRequestHandler(shards: shards, limits: lookup.limits), configuration: lookup, logger: logger,

@@ -90,3 +90,45 @@ import ZeroMQ
         #expect(second.staleIDs == [9], "\(second.staleIDs)")
     }
 }
+
+/// A QR table trained through the parameter server: a pushed item-row gradient reaches the
+/// quotient and remainder rows by the chain rule, each stepped by its own row-wise Adagrad.
+@Suite(.serialized) struct QuotientRemainderPushTests {
+    @Test func pushesTrainTheComponentRowsByTheChainRule() throws {
+        let model = PushTests.model
+        let components = QuotientRemainder.random(items: 50, dim: 4, divider: 8, seed: 3)
+        let (q0, r0) = (components.quotient.array, components.remainder.array)
+        let server = try InProcessEmbeddingServer(model: model, learningRate: 0.1, table: CompressedTable(components))
+        let context = ZMQContext()
+        let lookups = try EmbeddingClient(context: context, endpoints: [server.lookupEndpoint])
+        let pusher = try PushClient(context: context, endpoints: [server.pushEndpoint])
+        // Items 9 and 17 share remainder row 1; 9 and 12 share quotient row 1.
+        let gradients: [Int64: [Float]] = [9: [0.5, -1, 0, 2], 17: [0.1, 0.2, -0.3, 0.4], 12: [1, 1, -1, 0.5]]
+        _ = try pusher.push(gradients, timeoutMilliseconds: 5_000).get()
+
+        func step(_ row: [Float], _ g: [Float]) -> [Float] {
+            let accumulator = g.reduce(0) { $0 + $1 * $1 } / Float(g.count)
+            return zip(row, g).map { $0 - 0.1 * $1 / (accumulator.squareRoot() + 1e-8) }
+        }
+        func qRow(_ a: Int) -> [Float] { Array(q0[(a * 4)..<(a * 4 + 4)]) }
+        func rRow(_ b: Int) -> [Float] { Array(r0[(b * 4)..<(b * 4 + 4)]) }
+        var dq: [Int: [Float]] = [:]
+        var dr: [Int: [Float]] = [:]
+        for (id, g) in gradients {
+            let (a, b) = (Int(id) / 8, Int(id) % 8)
+            dq[a] = zip(dq[a] ?? [0, 0, 0, 0], zip(g, rRow(b)).map { $0 * $1 }).map { $0 + $1 }
+            dr[b] = zip(dr[b] ?? [0, 0, 0, 0], zip(g, qRow(a)).map { $0 * $1 }).map { $0 + $1 }
+        }
+        let newQ = Dictionary(uniqueKeysWithValues: dq.map { ($0, step(qRow($0), $1)) })
+        let newR = Dictionary(uniqueKeysWithValues: dr.map { ($0, step(rRow($0), $1)) })
+        let ids: [Int64] = [9, 17, 12, 40]
+        let rows = try lookups.lookup(ids, deadline: .after(milliseconds: 3_000)).get()
+        for (index, id) in ids.enumerated() {
+            let (a, b) = (Int(id) / 8, Int(id) % 8)
+            let expected = zip(newQ[a] ?? qRow(a), newR[b] ?? rRow(b)).map { $0 * $1 }
+            for c in 0..<4 { #expect(abs(rows[index * 4 + c] - expected[c]) < 1e-6, "item \(id)") }
+        }
+        // Item 40 shares neither row with a pushed item: unchanged.
+        #expect(Array(rows[12..<16]) == zip(qRow(5), rRow(0)).map { $0 * $1 })
+    }
+}

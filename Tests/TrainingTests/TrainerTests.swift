@@ -23,7 +23,7 @@ import ZeroMQ
         /// `sharedDense`: which of `initial`'s dense weights the server shares with the trainers.
         init(
             initial: ModelFile = Fixtures.randomModel(items: 40, dim: 16, heads: 2, layers: 1, maxHistory: 10, seed: 6),
-            sharedDense: SharedDenseSeed.Part = .model
+            sharedDense: SharedDenseSeed.Part = .model, table: CompressedTable? = nil
         ) throws {
             self.initial = initial
             folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -41,7 +41,7 @@ import ZeroMQ
             try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("ml-100k.inter"), atomically: true, encoding: .utf8)
             initialPath = folder.appendingPathComponent("init.safetensors").path
             try initial.save(path: initialPath)
-            server = try InProcessEmbeddingServer(model: initial, learningRate: 0.1, sharedDense: sharedDense)
+            server = try InProcessEmbeddingServer(model: initial, learningRate: 0.1, sharedDense: sharedDense, table: table)
         }
 
         deinit { try? FileManager.default.removeItem(at: folder) }
@@ -136,6 +136,34 @@ import ZeroMQ
         #expect(first.itemTable!.array == second.itemTable!.array)
         #expect(
             first.dense.named(first.config).flatMap { $0.tensor.array } == second.dense.named(second.config).flatMap { $0.tensor.array })
+    }
+
+    /// A QR table trains through the parameter server (the server applies the chain rule to the
+    /// component rows), learns the pattern, and is exported as QR, equal to what the server holds.
+    @Test func aQRTableTrainsOnTheServerAndIsExportedAsQR() throws {
+        let base = Fixtures.randomModel(items: 40, dim: 16, heads: 2, layers: 1, maxHistory: 10, seed: 6)
+        let components = QuotientRemainder.random(items: 40, dim: 16, divider: 4, seed: 2)
+        let initialRows = CompressedTable(components).dequantized().array
+        let initialPath = FileManager.default.temporaryDirectory.appendingPathComponent("qr-init-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: initialPath) }
+        try ModelFile.save(path: initialPath, config: base.config, dense: base.dense, table: CompressedTable(components))
+        let setup = try Setup(initial: base, table: CompressedTable(components))
+        var configuration = setup.configuration()
+        configuration.initialModel = initialPath
+        let reports = try Trainer(configuration: configuration).run { _ in }
+        #expect(reports.last!.loss < reports.first!.loss * 0.8, "loss \(reports.map(\.loss))")
+        let best = reports.compactMap(\.validationHR).max()!
+        #expect(best > 0.5, "validation HR@10 by epoch: \(reports.map(\.validationHR))")
+        let (_, exported) = try ModelFile.loadTable(path: configuration.output)
+        #expect(exported.format == .qr && exported.qr!.divider == 4)
+        #expect(exported.byteCount == (10 + 4) * 16 * 4, "14 component rows stand for 40 items")
+        // The server trained the components in place (the table it serves is `components`'
+        // products), and the export factors the pulled rows back exactly.
+        let served = try EmbeddingClient(context: ZMQContext(), endpoints: [setup.lookup])
+            .lookup(Array(0..<40), deadline: .after(milliseconds: 5_000)).get()
+        #expect(served != initialRows, "the components moved")
+        let largest = exported.dequantized().buffer.map(abs).max()!
+        #expect(largest > 0.1 && exported.qr!.maxError <= 1e-5 * largest, "largest value \(largest), fit error \(exported.qr!.maxError)")
     }
 
     /// Slipstream skips stale rows' traffic and still learns.

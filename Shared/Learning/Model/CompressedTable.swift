@@ -4,7 +4,8 @@ import Foundation
 /// for the row-wise formats a scale and a bias per row. Rows are widened to f32 one at a time, so a
 /// compressed table is never held as f32 anywhere.
 ///
-/// Immutable once built; shared across threads.
+/// Immutable once built and shared across threads, except a QR table's components, which the
+/// parameter server trains in place on its loop thread (as it does f32 rows).
 public final class CompressedTable: @unchecked Sendable {
     public let format: TableFormat
     public let rows: Int
@@ -17,13 +18,20 @@ public final class CompressedTable: @unchecked Sendable {
     public let bias: [Float]
     /// The kept values of a pruned table (nil for the other formats).
     public let pruned: PrunedRows?
+    /// The components of a QR table (nil for the other formats).
+    public let qr: QuotientRemainder?
 
-    init(format: TableFormat, rows: Int, dim: Int, scale: [Float] = [], bias: [Float] = [], pruned: PrunedRows? = nil) {
+    init(
+        format: TableFormat, rows: Int, dim: Int, scale: [Float] = [], bias: [Float] = [], pruned: PrunedRows? = nil,
+        qr: QuotientRemainder? = nil
+    ) {
         precondition((format == .prunedCSR) == (pruned != nil), "a pruned table needs its rows, and only it")
+        precondition((format == .qr) == (qr != nil), "a QR table needs its components, and only it")
         self.format = format
         self.rows = rows
         self.dim = dim
         self.pruned = pruned
+        self.qr = qr
         codeBytesPerRow = Self.codeBytes(format, dim: dim)
         codes = .allocate(byteCount: max(rows * codeBytesPerRow, 1), alignment: 64)
         codes.initializeMemory(as: UInt8.self, repeating: 0, count: max(rows * codeBytesPerRow, 1))
@@ -39,22 +47,31 @@ public final class CompressedTable: @unchecked Sendable {
         case .f16, .bf16: 2 * dim
         case .int8Rowwise: dim
         case .int4Rowwise: (dim + 1) / 2
-        case .prunedCSR: 0
+        case .prunedCSR, .qr: 0
         }
     }
 
+    /// A QR table of `components`' rows.
+    public convenience init(_ components: QuotientRemainder) {
+        self.init(format: .qr, rows: components.rows, dim: components.dim, qr: components)
+    }
+
     /// Memory the table takes: codes, scales and biases (or a pruned table's CSR arrays).
-    public var byteCount: Int { rows * codeBytesPerRow + (scale.count + bias.count) * 4 + (pruned?.byteCount ?? 0) }
+    public var byteCount: Int {
+        rows * codeBytesPerRow + (scale.count + bias.count) * 4 + (pruned?.byteCount ?? 0) + (qr?.byteCount ?? 0)
+    }
 
     /// The codes as bytes, `rows × codeBytesPerRow`.
     public var codeBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: codes, count: rows * codeBytesPerRow) }
 
-    /// Converts an f32 table `[rows, dim]`; `prune` is the fraction of values pruning drops.
-    public static func compress(_ table: Tensor, format: TableFormat, prune: Double = 0.8) -> CompressedTable {
+    /// Converts an f32 table `[rows, dim]`; `prune` is the fraction of values pruning drops,
+    /// `qrDivider` QR's D (fitted after training: see `QuotientRemainder.fit`).
+    public static func compress(_ table: Tensor, format: TableFormat, prune: Double = 0.8, qrDivider: Int = 4) -> CompressedTable {
         let (rows, dim) = (table.rows, table.count / max(table.rows, 1))
         if format == .prunedCSR {
             return CompressedTable(format: format, rows: rows, dim: dim, pruned: PrunedRows(table, dropping: prune))
         }
+        if format == .qr { return CompressedTable(QuotientRemainder.fit(table, divider: qrDivider)) }
         var scale: [Float] = []
         var bias: [Float] = []
         if format.isRowwise {
@@ -77,7 +94,7 @@ public final class CompressedTable: @unchecked Sendable {
     private func encode(row: Int, from values: UnsafePointer<Float>) {
         let destination = codes + row * codeBytesPerRow
         switch format {
-        case .prunedCSR: return
+        case .prunedCSR, .qr: return
         case .f32:
             destination.copyMemory(from: values, byteCount: 4 * dim)
         case .f16:
@@ -105,6 +122,7 @@ public final class CompressedTable: @unchecked Sendable {
         let source = codes + row * codeBytesPerRow
         switch format {
         case .prunedCSR: pruned!.decode(row: row, into: destination, dim: dim)
+        case .qr: qr!.decode(row: row, into: destination)
         case .f32:
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: 4 * dim)
         case .f16:
@@ -139,7 +157,7 @@ public final class CompressedTable: @unchecked Sendable {
     public func subset(_ ids: some Collection<Int>) -> CompressedTable {
         let picked = CompressedTable(
             format: format, rows: ids.count, dim: dim, scale: format.isRowwise ? ids.map { scale[$0] } : [],
-            bias: format.isRowwise ? ids.map { bias[$0] } : [], pruned: pruned?.subset(ids))
+            bias: format.isRowwise ? ids.map { bias[$0] } : [], pruned: pruned?.subset(ids), qr: qr?.subset(ids))
         for (local, id) in ids.enumerated() {
             (picked.codes + local * codeBytesPerRow).copyMemory(from: codes + id * codeBytesPerRow, byteCount: codeBytesPerRow)
         }
@@ -164,6 +182,7 @@ public final class CompressedTable: @unchecked Sendable {
         case .bf16: return largest / 256
         case .int8Rowwise, .int4Rowwise: return scale[row] / 2 * (1 + 1e-5) + abs(bias[row]) * 1e-6
         case .prunedCSR: return pruned!.threshold
+        case .qr: return qr!.maxError * (1 + 1e-5) + largest * 1e-6
         }
     }
 }

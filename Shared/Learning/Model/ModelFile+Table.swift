@@ -1,7 +1,8 @@
 /// Item tables in every `TableFormat`: `item_embedding` holds f32, f16 or bf16 values; the row-wise
 /// formats store `item_embedding.codes` (U8, `[items, code bytes per row]`) with
-/// `item_embedding.scale` and `item_embedding.bias` (F32, `[items]`). The format is named in the
-/// metadata (`table_format`; absent means f32).
+/// `item_embedding.scale` and `item_embedding.bias` (F32, `[items]`); pruned tables CSR arrays;
+/// QR tables `item_embedding.quotient` and `item_embedding.remainder` (F32) with metadata
+/// `qr_divider`. The format is named in the metadata (`table_format`; absent means f32).
 extension ModelFile {
     public static let codesName = itemTableName + ".codes"
     public static let scaleName = itemTableName + ".scale"
@@ -9,8 +10,18 @@ extension ModelFile {
     public static let offsetsName = itemTableName + ".row_offsets"
     public static let columnsName = itemTableName + ".columns"
     public static let valuesName = itemTableName + ".values"
+    public static let quotientName = itemTableName + ".quotient"
+    public static let remainderName = itemTableName + ".remainder"
     /// Metadata: a pruned table's threshold (its error bound), for tools.
     static let pruneThresholdKey = "prune_threshold"
+    /// Metadata: a QR table's divider D, and its fit's largest error (its error bound).
+    static let qrDividerKey = "qr_divider"
+    static let qrMaxErrorKey = "qr_max_error"
+
+    /// The table format a model file names (reads only its header).
+    public static func storedTableFormat(path: String) throws(ModelError) -> TableFormat {
+        try tableFormat(try Safetensors.Reader(path: path).metadata, path: path)
+    }
 
     /// The format a file's metadata names; an unknown one is refused naming it.
     static func tableFormat(_ metadata: [String: String], path: String) throws(ModelError) -> TableFormat {
@@ -59,6 +70,20 @@ extension ModelFile {
                 throw ModelError(.corrupt, "\(path): tensor '\(offsetsName)' / '\(columnsName)': \(problem)")
             }
             return (config, CompressedTable(format: format, rows: items, dim: dim, pruned: rows))
+        case .qr:
+            guard let divider = Int(reader.metadata[qrDividerKey] ?? ""), divider >= 1, divider <= max(items, 1) else {
+                throw ModelError(
+                    .corrupt, "\(path): metadata '\(qrDividerKey)' must be an integer in 1...\(items) for a qr table")
+            }
+            let quotient = try reader.tensor(quotientName, shape: [QuotientRemainder.quotientRows(items: items, divider: divider), dim])
+            let remainder = try reader.tensor(remainderName, shape: [divider, dim])
+            for (name, tensor) in [(quotientName, quotient), (remainderName, remainder)] where !tensor.buffer.allSatisfy(\.isFinite) {
+                throw ModelError(.corrupt, "\(path): tensor '\(name)' holds non-finite values")
+            }
+            let components = QuotientRemainder(
+                divider: divider, items: items, quotient: quotient, remainder: remainder,
+                maxError: Float(reader.metadata[qrMaxErrorKey] ?? "") ?? 0)
+            return (config, CompressedTable(components))
         }
     }
 
@@ -71,6 +96,7 @@ extension ModelFile {
         var metadata = config.metadata.merging(semantic.metadata) { $1 }
         if table.format != .f32 { metadata[TableFormat.metadataKey] = table.format.rawValue }
         if let pruned = table.pruned { metadata[pruneThresholdKey] = "\(pruned.threshold)" }
+        if let qr = table.qr { (metadata[qrDividerKey], metadata[qrMaxErrorKey]) = ("\(qr.divider)", "\(qr.maxError)") }
         let denseTensors = zip(DenseWeights.layout(config).map(\.name), dense.all).map { name, tensor in
             Safetensors.RawTensor(name: name, dtype: .f32, shape: tensor.shape, bytes: UnsafeRawBufferPointer(tensor.buffer))
         }
@@ -96,6 +122,15 @@ extension ModelFile {
                 .init(name: offsetsName, dtype: .u32, shape: [items + 1], bytes: owned[0].bytes),
                 .init(name: columnsName, dtype: .u16, shape: [pruned.columns.count], bytes: owned[1].bytes),
                 .init(name: valuesName, dtype: .f32, shape: [pruned.values.count], bytes: owned[2].bytes),
+            ]
+        case .qr:
+            let qr = table.qr!
+            guard qr.itemIDs == nil, qr.items == items else {
+                throw ModelError(.invalidConfig, "\(path): a shard's QR rows cannot be saved as a model's table")
+            }
+            tableTensors = [
+                .init(name: quotientName, dtype: .f32, shape: qr.quotient.shape, bytes: UnsafeRawBufferPointer(qr.quotient.buffer)),
+                .init(name: remainderName, dtype: .f32, shape: qr.remainder.shape, bytes: UnsafeRawBufferPointer(qr.remainder.buffer)),
             ]
         }
         try withExtendedLifetime((scale, bias, table, owned, semantic.owned, generator)) { () throws(ModelError) in

@@ -1,5 +1,6 @@
-/// How an item table is stored. f32 is what training produces; the others are post-training
-/// conversions (`recctl compress`) that the embedding-server serves, widening rows to f32 on lookup.
+/// How an item table is stored. f32 is what training produces (QR can be trained too); the others
+/// are post-training conversions (`recctl compress`) that the embedding-server serves, widening
+/// rows to f32 on lookup.
 public enum TableFormat: String, Sendable, CaseIterable {
     case f32
     /// IEEE half precision: 2 bytes a value, relative error at most 2^-11 within its range.
@@ -16,12 +17,17 @@ public enum TableFormat: String, Sendable, CaseIterable {
     /// values), the rest kept exactly in CSR (row offsets, column indices, values); lookups fill the
     /// dropped values with zeros. Absolute error at most the threshold.
     case prunedCSR = "pruned-csr"
+    /// Quotient-remainder composition (`QuotientRemainder`): row i is `quotient[i / D] ⊙
+    /// remainder[i % D]`. Trained as such (`recctl init-model --table qr`) or fitted after
+    /// training; error bound: the fit's largest error, stored with the file (0 when trained as QR).
+    case qr
 
     /// The metadata key naming the format in a model file (absent: f32).
     public static let metadataKey = "table_format"
 
     /// Bytes one row of `dim` values takes, scale and bias included; for pruning, with `kept` of
-    /// the values kept (a u32 row offset, and a u16 column and an f32 value per kept value).
+    /// the values kept (a u32 row offset, and a u16 column and an f32 value per kept value); for
+    /// QR, with `kept` component rows per item ((ceil(N / D) + D) / N).
     public func bytesPerRow(dim: Int, kept: Double = 1) -> Double {
         switch self {
         case .f32: Double(4 * dim)
@@ -29,6 +35,7 @@ public enum TableFormat: String, Sendable, CaseIterable {
         case .int8Rowwise: Double(dim + 8)
         case .int4Rowwise: Double((dim + 1) / 2 + 8)
         case .prunedCSR: 4 + 6 * Double(dim) * kept
+        case .qr: Double(4 * dim) * kept
         }
     }
 

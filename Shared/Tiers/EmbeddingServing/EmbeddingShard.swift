@@ -56,6 +56,24 @@ public struct EmbeddingShard: Sendable {
 
     public var format: TableFormat { compressed?.format ?? .f32 }
 
+    /// Whether pushes may train this shard: f32 rows, or a QR table's components when one shard
+    /// holds every item (shards of a QR table would each train their own copy of the components).
+    public var isTrainable: Bool { compressed == nil || (compressed!.format == .qr && shards == 1) }
+
+    /// Rows of optimizer state training needs: one per owned row, or per QR component row.
+    public var trainableRows: Int {
+        guard let qr = compressed?.qr else { return ownedRows }
+        return qr.quotient.rows + qr.divider
+    }
+
+    /// Owned row `local` as f32 values, in any format.
+    public func values(ofLocalRow local: Int) -> [Float] {
+        guard let compressed else { return Array(UnsafeBufferPointer(start: rows.row(local), count: dim)) }
+        var values = [Float](repeating: 0, count: dim)
+        compressed.decode(row: local, into: &values)
+        return values
+    }
+
     /// Memory the owned rows take in their format.
     public var tableBytes: Int { compressed?.byteCount ?? rows.byteCount }
 

@@ -78,6 +78,12 @@ public enum ParameterServer {
         var restored: RowWiseAdagrad?
         if let journalConfiguration = configuration.journal {
             let newest = shards.newest.value
+            guard newest.compressed == nil else {
+                throw ModelError(
+                    .unsupported,
+                    "--state-dir journals f32 rows, and \(shards.newest.version) is a \(newest.format.rawValue) table: start without --state-dir"
+                )
+            }
             let optimizer = RowWiseAdagrad(rows: newest.ownedRows, learningRate: configuration.learningRate)
             let (opened, report) = try PushJournal.recover(journalConfiguration, shard: newest, optimizer: optimizer, now: .now)
             for rejected in report.rejectedSnapshots { logger.warning("snapshot not used", metadata: ["reason": "\(rejected)"]) }

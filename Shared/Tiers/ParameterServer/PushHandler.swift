@@ -53,7 +53,7 @@ final class PushHandler {
         if let problem = problem(with: request, current: current) {
             return (PushReply(requestID: request.header.requestID, result: .failure(problem), modelVersion: current.version), 0)
         }
-        let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.ownedRows, learningRate: learningRate)
+        let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.trainableRows, learningRate: learningRate)
         optimizers = [current.version: optimizer]
         var result = optimizer.apply(request.ids, gradients: request.gradients, to: current.value)
         if case .success = result, let journal, !request.ids.isEmpty {
@@ -82,9 +82,17 @@ final class PushHandler {
     /// Why nothing of `request` may be applied, if so: every part is checked before any is applied.
     private func problem(with request: PushRequest, current: VersionRegistry<EmbeddingShard>.Entry) -> ServiceError? {
         if let problem = limits.checkRows(count: request.ids.count, what: "rows") { return problem }
-        guard current.value.compressed == nil else {
+        let shard = current.value
+        guard shard.isTrainable else {
             return .badRequest(
-                "\(current.version) is served from a \(current.value.format.rawValue) table, which is read-only: train on an f32 table and compress it afterwards (`recctl compress`)"
+                shard.format == .qr
+                    ? "\(current.version) is a QR table split over \(shard.shards) shards, whose copies of the components would drift apart: train QR on one shard"
+                    : "\(current.version) is served from a \(shard.format.rawValue) table, which is read-only: train on an f32 table and compress it afterwards (`recctl compress`)"
+            )
+        }
+        if shard.compressed != nil, journal != nil {
+            return .badRequest(
+                "\(current.version) is a \(shard.format.rawValue) table; durable pushes (--state-dir) journal f32 rows only: train it without --state-dir"
             )
         }
         guard request.gradients.allSatisfy(\.isFinite) else { return .badRequest("row gradients have NaN or infinite values; not applied") }
@@ -107,7 +115,9 @@ final class PushHandler {
     func snapshot(now: Instant) throws(DurabilityError) -> UInt64? {
         guard let journal else { return nil }
         let current = shards.newest
-        let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.ownedRows, learningRate: learningRate)
+        // Only f32 rows are journaled (pushes to other formats are refused when durable).
+        guard current.value.compressed == nil else { return nil }
+        let optimizer = optimizers[current.version] ?? RowWiseAdagrad(rows: current.value.trainableRows, learningRate: learningRate)
         return try journal.snapshot(shard: current.value, optimizer: optimizer, now: now)
     }
 }

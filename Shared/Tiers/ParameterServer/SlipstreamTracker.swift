@@ -24,7 +24,7 @@ final class SlipstreamTracker {
     func query(threshold: Float, hotFraction: Float, shard: EmbeddingShard) -> (stale: [Int64], hotRows: Int) {
         var stale: [Int64] = []
         for (local, old) in snapshot {
-            let row = UnsafeBufferPointer(start: shard.rows.row(local), count: shard.dim)
+            let row = shard.values(ofLocalRow: local)
             var change: Float = 0
             var size: Float = 0
             for c in 0..<shard.dim {
@@ -38,7 +38,7 @@ final class SlipstreamTracker {
         let hotCount = min(counts.count, Int((Float(counts.count) * max(0, min(1, hotFraction))).rounded()))
         let hot = counts.indices.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }.prefix(hotCount)
         snapshot = Dictionary(
-            uniqueKeysWithValues: hot.map { local in (local, Array(UnsafeBufferPointer(start: shard.rows.row(local), count: shard.dim))) })
+            uniqueKeysWithValues: hot.map { local in (local, shard.values(ofLocalRow: local)) })
         counts = [UInt32](repeating: 0, count: counts.count)
         return (stale.sorted(), snapshot.count)
     }

@@ -171,8 +171,15 @@ public final class Trainer {
         return (report.full.ndcg, report.full.hitRate)
     }
 
+    /// Writes the current model in the initial file's table format: f32, or QR (the server trained
+    /// its components; the pulled rows are their products, which `fit` factors back exactly).
     func export() throws {
         let version = configuration.version ?? "trained-\(configuration.seed)"
-        try currentModel(version: version).save(path: configuration.output)
+        let current = try currentModel(version: version)
+        guard try ModelFile.storedTableFormat(path: configuration.initialModel) == .qr,
+            let divider = try ModelFile.loadTable(path: configuration.initialModel).table.qr?.divider
+        else { return try current.save(path: configuration.output) }
+        let components = QuotientRemainder.fit(current.itemTable!, divider: divider)
+        try ModelFile.save(path: configuration.output, config: current.config, dense: current.dense, table: CompressedTable(components))
     }
 }
