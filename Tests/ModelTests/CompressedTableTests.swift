@@ -98,7 +98,7 @@ import Testing
         let truth = QuotientRemainder.random(items: 43, dim: 16, divider: divider, seed: 5)
         let table = CompressedTable(truth).dequantized()
         let fitted = QuotientRemainder.fit(table, divider: divider)
-        let largest = table.buffer.map(abs).max()!
+        let largest = table.array.map(abs).max()!
         #expect(fitted.maxError <= largest * 1e-5, "largest error \(fitted.maxError) of values up to \(largest)")
         let bytes = CompressedTable(fitted).byteCount
         #expect(bytes == (QuotientRemainder.quotientRows(items: 43, divider: divider) + divider) * 16 * 4)

@@ -162,7 +162,7 @@ import ZeroMQ
         let served = try EmbeddingClient(context: ZMQContext(), endpoints: [setup.lookup])
             .lookup(Array(0..<40), deadline: .after(milliseconds: 5_000)).get()
         #expect(served != initialRows, "the components moved")
-        let largest = exported.dequantized().buffer.map(abs).max()!
+        let largest = exported.dequantized().array.map(abs).max()!
         #expect(largest > 0.1 && exported.qr!.maxError <= 1e-5 * largest, "largest value \(largest), fit error \(exported.qr!.maxError)")
     }
 

@@ -95,18 +95,26 @@ public final class QuotientRemainder: @unchecked Sendable {
         // Every quotient row from the remainders (the complete rows' come out as they were).
         solve(quotient, from: remainder, over: 0..<items, targetIndex: { $0 / divider }, otherIndex: { $0 % divider })
         for c in 0..<dim {
-            var (q, r): (Float, Float) = (0, 0)
-            for row in 0..<quotient.rows { q += quotient.row(row)[c] * quotient.row(row)[c] }
-            for row in 0..<divider { r += remainder.row(row)[c] * remainder.row(row)[c] }
-            guard q > 0, r > 0 else { continue }
-            let scale = (r.squareRoot() / q.squareRoot()).squareRoot()
+            var (q, r) = (0.0, 0.0)
+            for row in 0..<quotient.rows { q += Double(quotient.row(row)[c] * quotient.row(row)[c]) }
+            for row in 0..<divider { r += Double(remainder.row(row)[c] * remainder.row(row)[c]) }
+            // A dimension whose values are all (nearly) zero fits as exact zeros: balancing a
+            // vanishing factor against a finite one would overflow to inf × 0.
+            guard q > 1e-30, r > 1e-30 else {
+                for row in 0..<quotient.rows { quotient.row(row)[c] = 0 }
+                continue
+            }
+            let scale = Float((r.squareRoot() / q.squareRoot()).squareRoot())
             for row in 0..<quotient.rows { quotient.row(row)[c] *= scale }
             for row in 0..<divider { remainder.row(row)[c] /= scale }
         }
         var worst: Float = 0
         for item in 0..<items {
             let (q, r, values) = (quotient.row(item / divider), remainder.row(item % divider), table.row(item))
-            for c in 0..<dim { worst = max(worst, abs(values[c] - q[c] * r[c])) }
+            for c in 0..<dim {
+                let error = abs(values[c] - q[c] * r[c])
+                if !(error <= worst) { worst = error.isNaN ? .infinity : error }
+            }
         }
         return QuotientRemainder(divider: divider, items: items, quotient: quotient, remainder: remainder, maxError: worst)
     }
