@@ -48,15 +48,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZmq"], path: "Shared/Transport/ZeroMQ"),
-        .target(name: "Wire", dependencies: ["RecServeProtoC", "CProtobufC", "Clocks"], path: "Shared/Transport/Wire"),
+        .target(name: "Wire", dependencies: ["RecServeProtoC", "CProtobufC", "Clocks", "RowCodec"], path: "Shared/Transport/Wire"),
         .target(name: "Broker", dependencies: ["ZeroMQ", "Clocks"], path: "Shared/Transport/Broker"),
-        .target(name: "Clients", dependencies: ["ZeroMQ", "Wire", "Clocks"], path: "Shared/Transport/Clients"),
+        .target(name: "Clients", dependencies: ["ZeroMQ", "Wire", "Clocks", "RowCodec"], path: "Shared/Transport/Clients"),
 
         // Learning: ranking, model math (BLAS), training, data, evaluation.
         .target(name: "Ranking", path: "Shared/Learning/Ranking"),
+        .target(name: "RowCodec", path: "Shared/Learning/RowCodec"),
         .target(
             name: "Model",
-            dependencies: ["COpenBLAS", "CDNNL", "CKernels", "Ranking", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", "CDNNL", "CKernels", "Ranking", "RowCodec", .product(name: "Numerics", package: "swift-numerics")],
             path: "Shared/Learning/Model"
         ),
         .target(name: "Dataset", path: "Shared/Learning/Dataset"),
@@ -95,7 +96,7 @@ let package = Package(
             path: "Shared/Runtime/ReplicaRuntime"
         ),
         .target(name: "SuiteLauncher", dependencies: ["ServiceRuntime"], path: "Shared/Runtime/SuiteLauncher"),
-        .target(name: "Caching", dependencies: ["Clients", "Wire"], path: "Shared/Runtime/Caching"),
+        .target(name: "Caching", dependencies: ["Clients", "RowCodec", "Wire"], path: "Shared/Runtime/Caching"),
         .target(
             name: "HistoryEncoding",
             dependencies: ["Caching", "Clients", "Clocks", "Model", "ReplicaRuntime", "ServiceRuntime", "Wire"],
@@ -106,7 +107,7 @@ let package = Package(
         .target(
             name: "EmbeddingServing",
             dependencies: [
-                "ZeroMQ", "Wire", "Model", "ServiceRuntime", "Clocks", "Telemetry", .product(name: "Logging", package: "swift-log"),
+                "ZeroMQ", "Wire", "Model", "RowCodec", "ServiceRuntime", "Clocks", "Telemetry", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Shared/Tiers/EmbeddingServing"

@@ -31,6 +31,12 @@ import ZeroMQ
             table.decode(row: Int(id), into: &expected)
             #expect(Array(rows[index * 32..<(index + 1) * 32]) == expected, "\(format) row \(id)")
         }
+        // A compact lookup gets the table's own row encoding (pruned and QR rows come widened) and
+        // widens to the same rows.
+        let compact = try client.rows(ids, deadline: .after(milliseconds: 5_000), compact: true).get()
+        #expect(compact.encoding == format.rowEncoding ?? .f32)
+        #expect(compact.rows == rows, "\(format): compact rows widen to the f32 rows")
+        if let encoding = format.rowEncoding { #expect(compact.packed.count == ids.count * encoding.bytesPerRow(dim: 32)) }
         let pusher = try PushClient(context: context, endpoints: ["tcp://127.0.0.1:\(push)"])
         let pushed = pusher.push([3: [Float](repeating: 0.1, count: 32)], timeoutMilliseconds: 5_000)
         if format == .qr {

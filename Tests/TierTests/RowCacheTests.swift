@@ -1,7 +1,10 @@
 import Caching
 import Clients
+import Model
+import TestSupport
 import Testing
 import Wire
+import ZeroMQ
 
 /// The row cache the scorer and encoder gather rows through: every gathered row must equal the
 /// embedding-server's, whatever mix of hits, misses, repeats and evictions produced it.
@@ -64,5 +67,29 @@ import Wire
         #expect(b !== a && b.version == "b")
         _ = caches.cache(version: "c", dim: 2, held: ["b", "c"])
         #expect(caches.cache(version: "a", dim: 2, held: ["a", "b", "c"]) !== a)
+    }
+
+    /// Served from an int8 row-wise table, the cache keeps rows as their 72-byte packed form (d 64:
+    /// codes, scale, bias) and gathers exactly the rows the table decodes to.
+    @Test func anInt8TableIsCachedCompactAndGatheredExactly() throws {
+        let model = Fixtures.randomModel(items: 300, dim: 64, heads: 2, layers: 1, maxHistory: 10, seed: 12)
+        let table = CompressedTable.compress(model.itemTable!, format: .int8Rowwise)
+        let server = try InProcessEmbeddingServer(model: model, learningRate: 0.1, table: table)
+        let client = try EmbeddingClient(context: ZMQContext(), endpoints: [server.lookupEndpoint])
+        let cache = RowCache(capacity: 50, dim: 64, version: model.config.version)
+        let ids: [Int64] = [3, 299, 3, 150, 7]
+        for round in 0..<2 {
+            var rows = [Float](repeating: .nan, count: ids.count * 64)
+            let misses = rows.withUnsafeMutableBufferPointer {
+                cache.gather(ids[...], into: $0.baseAddress!, embeddings: client, deadline: .after(milliseconds: 3_000))
+            }
+            #expect(try misses.get() == (round == 0 ? 4 : 0))
+            var expected = [Float](repeating: 0, count: 64)
+            for (i, id) in ids.enumerated() {
+                table.decode(row: Int(id), into: &expected)
+                #expect(Array(rows[(i * 64)..<((i + 1) * 64)]) == expected, "round \(round), item \(id)")
+            }
+        }
+        #expect(cache.encoding == .int8Rowwise && cache.byteCount == 50 * 72)
     }
 }

@@ -1,3 +1,4 @@
+import RowCodec
 import Testing
 import Wire
 
@@ -52,6 +53,15 @@ import Wire
         #expect(try request.encoded().withUnsafeBytes { try LookupRequest(decoding: $0) } == request)
         let reply = LookupReply(requestID: 42, result: .success(EmbeddingRows(modelVersion: "v", dim: 2, rows: [1, 2, 3, 4])))
         #expect(try reply.encoded().withUnsafeBytes { try LookupReply(decoding: $0) } == reply)
+        let compactRequest = LookupRequest(header: Self.header, ids: [4], modelVersion: "v7", compact: true)
+        #expect(try compactRequest.encoded().withUnsafeBytes { try LookupRequest(decoding: $0) } == compactRequest)
+        // Rows packed in every row encoding survive the wire byte for byte.
+        for encoding in RowEncoding.allCases {
+            let packed = (0..<(3 * encoding.bytesPerRow(dim: 5))).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+            let rows = EmbeddingRows(modelVersion: "v", dim: 5, encoding: encoding, packed: packed)
+            let decoded = try LookupReply(requestID: 7, result: .success(rows)).encoded().withUnsafeBytes { try LookupReply(decoding: $0) }
+            #expect(try decoded.result.get() == rows, "\(encoding)")
+        }
         let failed = LookupReply(requestID: 42, result: .failure(.init(.notFound, "nope", ids: [3])))
         #expect(try failed.encoded().withUnsafeBytes { try LookupReply(decoding: $0) } == failed)
     }

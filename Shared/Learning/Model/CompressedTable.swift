@@ -1,4 +1,5 @@
 import Foundation
+import RowCodec
 
 /// An item table in one of the `TableFormat`s: the codes of every row in one block of memory, and
 /// for the row-wise formats a scale and a bias per row. Rows are widened to f32 one at a time, so a
@@ -119,30 +120,23 @@ public final class CompressedTable: @unchecked Sendable {
 
     /// Widens row `row` to f32 into `destination` (`dim` floats).
     public func decode(row: Int, into destination: UnsafeMutablePointer<Float>) {
-        let source = codes + row * codeBytesPerRow
         switch format {
         case .prunedCSR: pruned!.decode(row: row, into: destination, dim: dim)
         case .qr: qr!.decode(row: row, into: destination)
-        case .f32:
-            UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: 4 * dim)
-        case .f16:
-            let bits = source.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<dim { destination[i] = Float(Float16(bitPattern: bits[i])) }
-        case .bf16:
-            let bits = source.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<dim { destination[i] = Float(bitPattern: UInt32(bits[i]) << 16) }
-        case .int8Rowwise:
-            let codes = source.assumingMemoryBound(to: UInt8.self)
-            let (step, low) = (scale[row], bias[row])
-            for i in 0..<dim { destination[i] = Float(codes[i]) * step + low }
-        case .int4Rowwise:
-            let codes = source.assumingMemoryBound(to: UInt8.self)
-            let (step, low) = (scale[row], bias[row])
-            for i in 0..<dim {
-                let code = i % 2 == 0 ? codes[i / 2] & 0x0F : codes[i / 2] >> 4
-                destination[i] = Float(code) * step + low
-            }
+        default:
+            format.rowEncoding!.decode(
+                codes: codes + row * codeBytesPerRow, scale: format.isRowwise ? scale[row] : 0, bias: format.isRowwise ? bias[row] : 0,
+                dim: dim, into: destination)
         }
+    }
+
+    /// Writes row `row` packed in `format.rowEncoding` (codes, then scale and bias when row-wise):
+    /// how a lookup that accepts compact rows receives it.
+    public func pack(row: Int, into destination: UnsafeMutableRawPointer) {
+        format.rowEncoding!.pack(
+            codes: codes + row * codeBytesPerRow, scale: format.isRowwise ? scale[row] : 0, bias: format.isRowwise ? bias[row] : 0,
+            dim: dim,
+            into: destination)
     }
 
     /// The whole table widened to f32 (evaluation and tools; serving widens row by row).

@@ -1,3 +1,5 @@
+import RowCodec
+
 /// How an item table is stored. f32 is what training produces (QR can be trained too); the others
 /// are post-training conversions (`recctl compress`) that the embedding-server serves, widening
 /// rows to f32 on lookup.
@@ -40,6 +42,19 @@ public enum TableFormat: String, Sendable, CaseIterable {
     }
 
     var isRowwise: Bool { self == .int8Rowwise || self == .int4Rowwise }
+
+    /// How one of this format's rows is packed to travel and be cached compact; nil for the
+    /// formats whose rows are not stored one by one (pruned and QR rows travel widened to f32).
+    public var rowEncoding: RowEncoding? {
+        switch self {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        case .int8Rowwise: .int8Rowwise
+        case .int4Rowwise: .int4Rowwise
+        case .prunedCSR, .qr: nil
+        }
+    }
 
     /// Largest code of a row-wise format.
     var levels: Float { self == .int8Rowwise ? 255 : 15 }

@@ -37,10 +37,9 @@ public struct EmbeddingRequestHandler: Sendable {
         guard let shard = shards.entry(version)?.value else {
             return failure(request.header.requestID, .versionUnavailable(version, held: shards.versions))
         }
-        switch shard.lookup(request.ids) {
+        switch shard.lookup(request.ids, compact: request.compact) {
         case .failure(let error): return failure(request.header.requestID, error)
-        case .success(let rows):
-            let found = EmbeddingRows(modelVersion: shard.modelVersion, dim: shard.dim, rows: rows)
+        case .success(let found):
             return (LookupReply(requestID: request.header.requestID, result: .success(found)).encoded(), "OK", request.ids.count)
         }
     }

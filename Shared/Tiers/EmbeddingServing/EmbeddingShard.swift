@@ -1,4 +1,5 @@
 import Model
+import RowCodec
 import Wire
 
 /// The rows of the item table that one shard owns: ids with `id % shards == shard`, stored densely
@@ -79,6 +80,24 @@ public struct EmbeddingShard: Sendable {
 
     public func owns(_ id: Int64) -> Bool {
         id >= 0 && id < Int64(itemCount) && Int(id % Int64(shards)) == shard
+    }
+
+    /// Rows for `ids` in order, packed in the table's compact row encoding when `compact` and it
+    /// has one (f16, bf16, int8 or int4 row-wise), else f32; NOT_FOUND names every id not held.
+    public func lookup(_ ids: [Int64], compact: Bool) -> Result<EmbeddingRows, ServiceError> {
+        guard compact, let compressed, let encoding = compressed.format.rowEncoding else {
+            return lookup(ids).map { EmbeddingRows(modelVersion: modelVersion, dim: dim, rows: $0) }
+        }
+        let unknown = ids.filter { !owns($0) }
+        if !unknown.isEmpty {
+            return .failure(.unknownItems(Array(Set(unknown)).sorted(), itemCount: itemCount))
+        }
+        let size = encoding.bytesPerRow(dim: dim)
+        var packed = [UInt8](repeating: 0, count: ids.count * size)
+        packed.withUnsafeMutableBytes { out in
+            for (i, id) in ids.enumerated() { compressed.pack(row: Int(id) / shards, into: out.baseAddress! + i * size) }
+        }
+        return .success(EmbeddingRows(modelVersion: modelVersion, dim: dim, encoding: encoding, packed: packed))
     }
 
     /// Rows for `ids` in order (duplicates looked up once each), or NOT_FOUND naming every id this

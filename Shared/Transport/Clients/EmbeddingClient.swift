@@ -31,7 +31,13 @@ public final class EmbeddingClient {
 
     /// Rows for `ids` (`ids.count x dim`, in order), or the error that stopped the lookup.
     public func lookup(_ ids: [Int64], version: String = "", deadline: Deadline?) -> Result<[Float], ServiceError> {
-        if ids.isEmpty { return .success([]) }
+        rows(ids, version: version, deadline: deadline, compact: false).map(\.rows)
+    }
+
+    /// Rows for `ids` in order, packed: with `compact`, in the table's compact row encoding when
+    /// it has one (the caller widens them as it uses them), else f32.
+    public func rows(_ ids: [Int64], version: String = "", deadline: Deadline?, compact: Bool) -> Result<EmbeddingRows, ServiceError> {
+        if ids.isEmpty { return .success(EmbeddingRows(modelVersion: version, dim: 0, rows: [])) }
         let unique = Array(Set(ids))
         var perShard = [[Int64]](repeating: [], count: sockets.count)
         for id in unique {
@@ -44,7 +50,7 @@ public final class EmbeddingClient {
             let requestID = nextRequestID
             nextRequestID += 1
             let request = LookupRequest(
-                header: RequestHeader(requestID: requestID, deadline: deadline), ids: shardIDs, modelVersion: version)
+                header: RequestHeader(requestID: requestID, deadline: deadline), ids: shardIDs, modelVersion: version, compact: compact)
             do {
                 try sockets[shard].send(parts: [request.encoded()], dontWait: true)
             } catch {
@@ -52,8 +58,7 @@ public final class EmbeddingClient {
             }
             pending[shard] = requestID
         }
-        var rowsByID: [Int64: ArraySlice<Float>] = [:]
-        var dim = 0
+        var replies: [Int: EmbeddingRows] = [:]
         var poller = Poller(sockets)
         while !pending.isEmpty {
             let remaining = Int(deadline.remaining().milliseconds)
@@ -75,18 +80,39 @@ public final class EmbeddingClient {
                 switch reply.result {
                 case .failure(let error): return .failure(error)
                 case .success(let rows):
-                    dim = rows.dim
-                    let shardIDs = perShard[shard]
-                    guard rows.rows.count == shardIDs.count * dim else {
-                        return .failure(.internal("embedding shard \(shard) returned \(rows.rows.count) floats for \(shardIDs.count) ids"))
+                    guard rows.count == perShard[shard].count, rows.packed.count == rows.count * rows.bytesPerRow else {
+                        return .failure(.internal("embedding shard \(shard) returned \(rows.count) rows for \(perShard[shard].count) ids"))
                     }
-                    for (i, id) in shardIDs.enumerated() { rowsByID[id] = rows.rows[(i * dim)..<((i + 1) * dim)] }
+                    replies[shard] = rows
                 }
             }
         }
-        var out: [Float] = []
-        out.reserveCapacity(ids.count * dim)
-        for id in ids { out.append(contentsOf: rowsByID[id]!) }
-        return .success(out)
+        return .success(Self.assemble(ids, perShard: perShard, replies: replies))
+    }
+
+    /// The shards' rows in the order of `ids` (repeats included); shards that answered in
+    /// different encodings (one mid-swap to another format) are widened to f32 alike.
+    static func assemble(_ ids: [Int64], perShard: [[Int64]], replies: [Int: EmbeddingRows]) -> EmbeddingRows {
+        var parts = replies
+        let first = parts.values.first!
+        if parts.values.contains(where: { $0.encoding != first.encoding || $0.dim != first.dim }) {
+            parts = parts.mapValues { EmbeddingRows(modelVersion: $0.modelVersion, dim: $0.dim, rows: $0.rows) }
+        }
+        let (dim, encoding) = (first.dim, parts.values.first!.encoding)
+        let size = encoding.bytesPerRow(dim: dim)
+        var location: [Int64: (shard: Int, row: Int)] = [:]
+        for (shard, shardIDs) in perShard.enumerated() {
+            for (row, id) in shardIDs.enumerated() { location[id] = (shard, row) }
+        }
+        var packed = [UInt8](repeating: 0, count: ids.count * size)
+        packed.withUnsafeMutableBytes { out in
+            for (i, id) in ids.enumerated() {
+                let (shard, row) = location[id]!
+                parts[shard]!.packed.withUnsafeBytes {
+                    (out.baseAddress! + i * size).copyMemory(from: $0.baseAddress! + row * size, byteCount: size)
+                }
+            }
+        }
+        return EmbeddingRows(modelVersion: first.modelVersion, dim: dim, encoding: encoding, packed: packed)
     }
 }

@@ -2349,7 +2349,7 @@ const ProtobufCMessageDescriptor recserve__v1__generate_reply__descriptor =
   (ProtobufCMessageInit) recserve__v1__generate_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descriptors[4] =
 {
   {
     "header",
@@ -2387,8 +2387,21 @@ static const ProtobufCFieldDescriptor recserve__v1__lookup_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "compact",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recserve__V1__LookupRequest, compact),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recserve__v1__lookup_request__field_indices_by_name[] = {
+  3,   /* field[3] = compact */
   0,   /* field[0] = header */
   1,   /* field[1] = ids */
   2,   /* field[2] = model_version */
@@ -2396,7 +2409,7 @@ static const unsigned recserve__v1__lookup_request__field_indices_by_name[] = {
 static const ProtobufCIntRange recserve__v1__lookup_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor =
 {
@@ -2406,7 +2419,7 @@ const ProtobufCMessageDescriptor recserve__v1__lookup_request__descriptor =
   "Recserve__V1__LookupRequest",
   "recserve.v1",
   sizeof(Recserve__V1__LookupRequest),
-  3,
+  4,
   recserve__v1__lookup_request__field_descriptors,
   recserve__v1__lookup_request__field_indices_by_name,
   1,  recserve__v1__lookup_request__number_ranges,
@@ -3392,16 +3405,24 @@ const ProtobufCEnumDescriptor recserve__v1__error_code__descriptor =
   recserve__v1__error_code__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue recserve__v1__dtype__enum_values_by_number[1] =
+static const ProtobufCEnumValue recserve__v1__dtype__enum_values_by_number[5] =
 {
   { "DTYPE_F32", "RECSERVE__V1__DTYPE__DTYPE_F32", 0 },
+  { "DTYPE_F16", "RECSERVE__V1__DTYPE__DTYPE_F16", 1 },
+  { "DTYPE_BF16", "RECSERVE__V1__DTYPE__DTYPE_BF16", 2 },
+  { "DTYPE_INT8_ROWWISE", "RECSERVE__V1__DTYPE__DTYPE_INT8_ROWWISE", 3 },
+  { "DTYPE_INT4_ROWWISE", "RECSERVE__V1__DTYPE__DTYPE_INT4_ROWWISE", 4 },
 };
 static const ProtobufCIntRange recserve__v1__dtype__value_ranges[] = {
-{0, 0},{0, 1}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex recserve__v1__dtype__enum_values_by_name[1] =
+static const ProtobufCEnumValueIndex recserve__v1__dtype__enum_values_by_name[5] =
 {
+  { "DTYPE_BF16", 2 },
+  { "DTYPE_F16", 1 },
   { "DTYPE_F32", 0 },
+  { "DTYPE_INT4_ROWWISE", 4 },
+  { "DTYPE_INT8_ROWWISE", 3 },
 };
 const ProtobufCEnumDescriptor recserve__v1__dtype__descriptor =
 {
@@ -3410,9 +3431,9 @@ const ProtobufCEnumDescriptor recserve__v1__dtype__descriptor =
   "DType",
   "Recserve__V1__DType",
   "recserve.v1",
-  1,
+  5,
   recserve__v1__dtype__enum_values_by_number,
-  1,
+  5,
   recserve__v1__dtype__enum_values_by_name,
   1,
   recserve__v1__dtype__value_ranges,

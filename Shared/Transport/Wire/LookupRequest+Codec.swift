@@ -1,4 +1,5 @@
 import RecServeProtoC
+import RowCodec
 
 extension LookupRequest {
     public func encoded() -> [UInt8] {
@@ -9,6 +10,7 @@ extension LookupRequest {
         message.n_ids = ids.count
         message.ids = arena.copy(ids)
         message.model_version = arena.cString(modelVersion)
+        message.compact = compact ? 1 : 0
         return ProtoWrite.pack(
             &message, size: recserve__v1__lookup_request__get_packed_size, pack: recserve__v1__lookup_request__pack)
     }
@@ -20,7 +22,7 @@ extension LookupRequest {
         ) { message in
             LookupRequest(
                 header: ProtoRead.header(message.header), ids: ProtoRead.array(message.ids, message.n_ids),
-                modelVersion: ProtoRead.string(message.model_version))
+                modelVersion: ProtoRead.string(message.model_version), compact: message.compact != 0)
         }
     }
 }
@@ -35,8 +37,8 @@ extension LookupReply {
         case .success(let rows):
             message.model_version = arena.cString(rows.modelVersion)
             message.dim = UInt32(rows.dim)
-            message.dtype = RECSERVE__V1__DTYPE__DTYPE_F32
-            message.rows = arena.binary(rows.rows)
+            message.dtype = Recserve__V1__DType(rawValue: UInt32(rows.encoding.rawValue))
+            message.rows = arena.binary(rows.packed)
         case .failure(let error):
             message.error = ProtoWrite.error(error, in: arena)
         }
@@ -52,15 +54,21 @@ extension LookupReply {
             if let error = ProtoRead.error(message.error) {
                 return LookupReply(requestID: message.request_id, result: .failure(error))
             }
-            let rows = try ProtoRead.floats(message.rows, field: "rows", type: "LookupReply")
             let dim = Int(message.dim)
-            guard dim > 0, rows.count % dim == 0 else {
-                throw WireError(
-                    messageType: "LookupReply", byteCount: bytes.count, reason: "\(rows.count) floats is not rows of dim \(dim)")
+            guard let encoding = RowEncoding(rawValue: UInt8(clamping: message.dtype.rawValue)) else {
+                throw WireError(messageType: "LookupReply", byteCount: bytes.count, reason: "unknown row dtype \(message.dtype.rawValue)")
             }
+            let size = encoding.bytesPerRow(dim: dim)
+            guard dim > 0, message.rows.len % size == 0 else {
+                throw WireError(
+                    messageType: "LookupReply", byteCount: bytes.count,
+                    reason: "\(message.rows.len) bytes is not rows of dim \(dim) packed as \(encoding) (\(size) bytes a row)")
+            }
+            let packed = message.rows.len == 0 ? [] : Array(UnsafeBufferPointer(start: message.rows.data, count: message.rows.len))
             return LookupReply(
                 requestID: message.request_id,
-                result: .success(EmbeddingRows(modelVersion: ProtoRead.string(message.model_version), dim: dim, rows: rows)))
+                result: .success(
+                    EmbeddingRows(modelVersion: ProtoRead.string(message.model_version), dim: dim, encoding: encoding, packed: packed)))
         }
     }
 }

@@ -1,3 +1,5 @@
+import RowCodec
+
 /// Swift forms of the messages in `Shared/Transport/Proto/recserve.proto`. Codecs live in `*+Codec.swift`.
 ///
 /// Services work with these values only; the protobuf-c structs never leave this module.
@@ -293,24 +295,49 @@ public struct LookupRequest: Sendable, Equatable {
     public var ids: [Int64]
     /// Empty: the server's current version.
     public var modelVersion: String
+    /// The caller widens rows itself: the server may reply in the table's compact row encoding.
+    public var compact: Bool
 
-    public init(header: RequestHeader, ids: [Int64], modelVersion: String = "") {
+    public init(header: RequestHeader, ids: [Int64], modelVersion: String = "", compact: Bool = false) {
         self.header = header
         self.ids = ids
         self.modelVersion = modelVersion
+        self.compact = compact
     }
 }
 
-/// Embedding rows, `count x dim`, in the order they were asked for.
+/// Embedding rows in the order they were asked for, each packed in `encoding` (f32 unless the
+/// lookup was compact and the table has a compact row form).
 public struct EmbeddingRows: Sendable, Equatable {
     public var modelVersion: String
     public var dim: Int
-    public var rows: [Float]
+    public var encoding: RowEncoding
+    /// `count × encoding.bytesPerRow(dim:)` bytes.
+    public var packed: [UInt8]
 
+    public init(modelVersion: String, dim: Int, encoding: RowEncoding, packed: [UInt8]) {
+        (self.modelVersion, self.dim, self.encoding, self.packed) = (modelVersion, dim, encoding, packed)
+    }
+
+    /// f32 rows, `count x dim`.
     public init(modelVersion: String, dim: Int, rows: [Float]) {
-        self.modelVersion = modelVersion
-        self.dim = dim
-        self.rows = rows
+        self.init(modelVersion: modelVersion, dim: dim, encoding: .f32, packed: rows.withUnsafeBytes { Array($0) })
+    }
+
+    public var bytesPerRow: Int { encoding.bytesPerRow(dim: dim) }
+    public var count: Int { packed.count / max(bytesPerRow, 1) }
+
+    /// Every row widened to f32, `count x dim`.
+    public var rows: [Float] {
+        var out = [Float](repeating: 0, count: count * dim)
+        out.withUnsafeMutableBufferPointer { out in
+            packed.withUnsafeBytes { bytes in
+                for row in 0..<count {
+                    encoding.decode(packed: bytes.baseAddress! + row * bytesPerRow, dim: dim, into: out.baseAddress! + row * dim)
+                }
+            }
+        }
+        return out
     }
 }
 

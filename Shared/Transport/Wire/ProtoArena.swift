@@ -41,6 +41,10 @@ final class ProtoArena {
         return copy(utf8)!
     }
 
+    func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
+        ProtobufCBinaryData(len: bytes.count, data: copy(bytes))
+    }
+
     func binary(_ floats: [Float]) -> ProtobufCBinaryData {
         ProtobufCBinaryData(
             len: floats.count * 4, data: copy(floats).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) })

@@ -59,7 +59,15 @@ typedef enum _Recserve__V1__ErrorCode {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECSERVE__V1__ERROR_CODE)
 } Recserve__V1__ErrorCode;
 typedef enum _Recserve__V1__DType {
-  RECSERVE__V1__DTYPE__DTYPE_F32 = 0
+  RECSERVE__V1__DTYPE__DTYPE_F32 = 0,
+  /*
+   * Lookup replies only, to a request with `compact` (RowCodec.RowEncoding): 2-byte values, or
+   * per row u8 codes (or two u4 codes a byte, low nibble first) then f32 scale and bias.
+   */
+  RECSERVE__V1__DTYPE__DTYPE_F16 = 1,
+  RECSERVE__V1__DTYPE__DTYPE_BF16 = 2,
+  RECSERVE__V1__DTYPE__DTYPE_INT8_ROWWISE = 3,
+  RECSERVE__V1__DTYPE__DTYPE_INT4_ROWWISE = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECSERVE__V1__DTYPE)
 } Recserve__V1__DType;
 typedef enum _Recserve__V1__Retrieval {
@@ -362,14 +370,20 @@ struct  Recserve__V1__LookupRequest
    * Rows of this model version; empty means the server's current version.
    */
   char *model_version;
+  /*
+   * The caller widens rows itself: reply in the table's stored form where it has one (f16, bf16,
+   * int8 or int4 row-wise), else F32.
+   */
+  protobuf_c_boolean compact;
 };
 #define RECSERVE__V1__LOOKUP_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recserve__v1__lookup_request__descriptor) \
-    , NULL, 0,NULL, (char *)protobuf_c_empty_string }
+    , NULL, 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
- * Embedding-server reply: `rows` is ids.count x dim F32 in request order.
+ * Embedding-server reply: `rows` is ids.count rows in request order, each packed as `dtype` says
+ * (F32 unless the request was `compact`).
  */
 struct  Recserve__V1__LookupReply
 {
