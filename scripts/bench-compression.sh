@@ -5,20 +5,25 @@
 #  - lookup latency of 1,000 random ids from that server (p50 / p99, every format in this run);
 #  - full-ranking test NDCG@10 and HR@10 on ML-100K under both protocols, for three trained
 #    models (seeds 1-3) converted after training, with the difference from f32;
-#  - the whole suite's resident memory serving W2 from the f32 and the int8 row-wise table;
-# then a plot of table memory against NDCG@10 (docs/compression.png).
+#  - the whole suite's resident memory serving W2 from the f32 and the int8 row-wise table, per process;
+# then a plot of table memory against NDCG@10 (docs/compression.png). QR appears twice: fitted to
+# the f32 models after training (qr-4), and trained as QR from the start (qr-4-trained: QR_MODELS,
+# from `TABLE=qr QR_DIVIDER=4 scripts/train-seeds.sh`; its W2 rows are qr-4's, W2 being untrained).
 #
 #   scripts/bench-compression.sh     env: MODELS (trained f32 models, default run/seeds/model-{1,2,3}.safetensors
-#                                         from scripts/train-seeds.sh), PORT (6055)
+#                                         from scripts/train-seeds.sh), QR_MODELS (trained QR models, default
+#                                         run/seeds-qr4/model-{1,2,3}.safetensors; skipped when absent), PORT (6055)
 . "$(dirname "$0")/lib.sh"
 build_release
 out=run/compression
 mkdir -p "$out"
-formats=(f32 f16 bf16 int8-rowwise int4-rowwise pruned-50 pruned-80 pruned-95)
-# recctl compress flags for a format name of this script (pruned-NN: magnitude pruning of NN%).
+formats=(f32 f16 bf16 int8-rowwise int4-rowwise pruned-50 pruned-80 pruned-95 qr-4)
+# recctl compress flags for a format name of this script (pruned-NN: magnitude pruning of NN%;
+# qr-D: quotient-remainder with divider D).
 flags_for() {
   case $1 in
     pruned-*) echo "--format pruned-csr --prune 0.${1#pruned-}" ;;
+    qr-*) echo "--format qr --qr-divider ${1#qr-}" ;;
     *) echo "--format $1" ;;
   esac
 }
@@ -40,6 +45,15 @@ for format in "${formats[@]}"; do
       >"$out/ml-$((index + 1))-$format.compress.txt"
   done
 done
+read -r -a qr_models <<<"${QR_MODELS:-run/seeds-qr4/model-1.safetensors run/seeds-qr4/model-2.safetensors run/seeds-qr4/model-3.safetensors}"
+if [ -f "${qr_models[0]}" ]; then
+  formats+=(qr-4-trained)
+  for index in "${!qr_models[@]}"; do
+    # The trained table is QR already: refitting it is exact and reports its size.
+    "$bin/recctl" compress --model "${qr_models[$index]}" --output "$out/ml-$((index + 1))-qr-4-trained.safetensors" --format qr \
+      --qr-divider 4 >"$out/ml-$((index + 1))-qr-4-trained.compress.txt"
+  done
+fi
 
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
@@ -54,6 +68,10 @@ wait_lookup() {
 
 echo "== W2: embedding-server memory and lookup latency per format"
 for format in "${formats[@]}"; do
+  if [ "$format" = qr-4-trained ]; then
+    for file in rss lookup.json compress.txt; do cp "$out/w2-qr-4.$file" "$out/w2-$format.$file"; done
+    continue
+  fi
   endpoint="tcp://127.0.0.1:$port"
   "$bin/embedding-server" --model "$out/w2-$format.safetensors" --bind "$endpoint" --reload-interval-ms 0 --log-level warning &
   server=$!
@@ -78,7 +96,11 @@ suite_rss() {
   start_suite "$out/suite-$format.log" --model "$out/w2-$format.safetensors" --scorers 2 --port "$port" --log-level warning
   "$bin/recctl" bench --gateway "tcp://127.0.0.1:$port" --items 1000000 --seconds 10 --concurrency 2 --history-length 500 \
     --candidates 5000 -k 100 --zipf 1.05 --json >"$out/suite-$format.bench.json"
-  for pid in $(pgrep -P "$suite_pid"); do total=$((total + $(rss_kib "$pid"))); done
+  : >"$out/suite-$format.processes"
+  for pid in $(pgrep -P "$suite_pid"); do
+    total=$((total + $(rss_kib "$pid")))
+    echo "$(cat "/proc/$pid/comm") $(rss_kib "$pid")" >>"$out/suite-$format.processes"
+  done
   stop_suite
   echo "$total" >"$out/suite-$format.rss"
   echo "$format suite: $((total / 1024)) MiB"

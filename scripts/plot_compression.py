@@ -41,6 +41,15 @@ f32_server, int8_server = (int(open(f"{out}/w2-{f}.rss").read()) / 1024 for f in
 print()
 print(f"W2 embedding-server RSS: int8 row-wise {int8_server:.0f} MiB / f32 {f32_server:.0f} MiB = {int8_server / f32_server:.2f}; against the 518 MiB before this change: {int8_server / 518:.2f}")
 print(f"W2 whole suite RSS: int8 row-wise {int8_suite:.0f} MiB / f32 {f32_suite:.0f} MiB = {int8_suite / f32_suite:.2f}")
+def processes(fmt):
+    rows = [line.split() for line in open(f"{out}/suite-{fmt}.processes") if line.strip()]
+    table = {}
+    for name, kib in rows:
+        table.setdefault(name, []).append(int(kib) / 1024)
+    return table
+f32_procs, int8_procs = processes("f32"), processes("int8-rowwise")
+for name in sorted(f32_procs):
+    print(f"  {name}: f32 {' + '.join(f'{v:.0f}' for v in f32_procs[name])} MiB, int8 row-wise {' + '.join(f'{v:.0f}' for v in int8_procs.get(name, []))} MiB")
 fig, ax = plt.subplots(figsize=(6.5, 4))
 reference = points[0][1]
 ax.axhspan(reference * 0.99, reference * 1.01, color="grey", alpha=0.15, label="f32 ± 1%")
