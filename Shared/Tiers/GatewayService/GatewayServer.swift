@@ -9,6 +9,8 @@ import ZeroMQ
 /// The gateway's I/O loop: a client ROUTER and a worker ROUTER on one thread, performing what the
 /// coordinator decides.
 public final class GatewayServer: Sendable {
+    /// Messages read from one socket per loop turn before the others get theirs.
+    static let batch = 64
     let configuration: GatewayConfiguration
     let logger: Logger
     let telemetry: Telemetry
@@ -51,15 +53,22 @@ public final class GatewayServer: Sendable {
         while !stop.isStopped {
             let ready = try poller.poll(timeoutMilliseconds: tickMilliseconds)
             var actions: [GatewayAction] = []
-            if ready[0] {
-                while let frames = try clients.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
-                    let address = ClientAddress(identity: envelope.identityBytes, delimiter: envelope.hasDelimiter)
-                    actions += coordinator.clientMessage(envelope.body, from: address, now: .now)
+            // Replicas first, and at most a batch from each socket a turn (zmq_poll reports what is
+            // left next time): a flood of client requests must not hold back replies and
+            // heartbeats, or the broker would expire replicas whose heartbeats sat unread.
+            if ready[1] {
+                for _ in 0..<Self.batch {
+                    guard let frames = try workers.receiveMessage(dontWait: true) else { break }
+                    guard let envelope = RouterEnvelope(frames) else { continue }
+                    actions += coordinator.workerMessage(envelope.body, from: envelope.identityBytes, now: .now)
                 }
             }
-            if ready[1] {
-                while let frames = try workers.receiveMessage(dontWait: true), let envelope = RouterEnvelope(frames) {
-                    actions += coordinator.workerMessage(envelope.body, from: envelope.identityBytes, now: .now)
+            if ready[0] {
+                for _ in 0..<Self.batch {
+                    guard let frames = try clients.receiveMessage(dontWait: true) else { break }
+                    guard let envelope = RouterEnvelope(frames) else { continue }
+                    let address = ClientAddress(identity: envelope.identityBytes, delimiter: envelope.hasDelimiter)
+                    actions += coordinator.clientMessage(envelope.body, from: address, now: .now)
                 }
             }
             if ready[2] {
