@@ -24,14 +24,16 @@ struct HistoryEncoderCommand: AsyncParsableCommand {
     var cacheRows = 200_000
 
     func run() async throws {
+        let (dense, note) = DenseMode.available(DenseMode(rawValue: replica.dense)!)
         let replica = try Replica(service: "history-encoder", options: replica) {
             let file = try ModelFile.load(path: $0)
-            return (file.config.version, SequenceModel(file: file))
+            return (file.config.version, SequenceModel(file: file, dense: dense))
         }
+        if let note { replica.logger.warning("int8 dense layers not used", metadata: ["reason": "\(note)"]) }
         let config = replica.models.newest.value.config
         let cache = EncodingCache(megabytes: cacheMegabytes, maxHistory: config.maxHistory, layers: config.layers, dim: config.dim)
         replica.logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(cache.capacity)"])
-        replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
+        replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)", "dense": "\(dense.rawValue)"])
         let cacheRows = self.cacheRows
         try await replica.run { context in
             EncoderHandler(

@@ -19,6 +19,13 @@ struct BenchModel: ParsableCommand {
     var microBatch = 256
     @Option(help: "Element-wise kernel path: generic, avx2 or avx512 (default: the best this CPU runs).")
     var kernels: String?
+    @Option(help: "Dense layers: f32, or int8 (int8 weights and activations on the int8 GEMM; needs int8 dot-product instructions).")
+    var dense = DenseMode.f32.rawValue
+    @Flag(
+        help:
+            "Time the f32 and int8 dense paths against each other: alternating rounds in this process, medians, their ratio, and how far int8's logits and top k are from f32's."
+    )
+    var compareDense = false
     @Option(help: "Also write the first request's ids and amortized logits here (JSON), for parity checks of other engines.")
     var writeSample: String?
     @Flag(help: "Print a JSON summary instead of text.")
@@ -29,6 +36,7 @@ struct BenchModel: ParsableCommand {
             throw ValidationError("--generate is for `recctl bench` (generation runs on the generator tier)")
         }
         guard iterations >= 1, naiveIterations >= 0 else { throw ValidationError("--iterations must be >= 1 and --naive-iterations >= 0") }
+        guard DenseMode(rawValue: dense) != nil else { throw ValidationError("--dense is f32 or int8, not \(dense)") }
         if let path = try kernelPath(), !CPU.current.supportedPaths.contains(path) {
             throw ValidationError("this CPU cannot run the \(path) kernels; it runs \(CPU.current.supportedPaths.map(\.name))")
         }
@@ -47,8 +55,11 @@ struct BenchModel: ParsableCommand {
             try model.map { try ModelFile.load(path: $0, itemTable: true) }
             ?? ModelFile.random(config: ModelConfig(itemCount: 1_682, version: "random-w1"), seed: workload.seed ?? 1)
         let path = try kernelPath() ?? CPU.current.bestPath
+        if compareDense { return try DenseComparison(file: file, path: path, microBatch: microBatch, workload: workload).run() }
+        let (mode, note) = DenseMode.available(DenseMode(rawValue: dense)!)
+        if let note { print("note: \(note)") }
         let recommender = LocalRecommender(
-            model: SequenceModel(file: file, microBatch: microBatch, kernelPath: path), itemTable: file.itemTable!)
+            model: SequenceModel(file: file, microBatch: microBatch, kernelPath: path, dense: mode), itemTable: file.itemTable!)
         var source = RequestSource(options: workload, itemCount: file.config.itemCount)
         let workspace = Workspace()
         let requests = (0..<max(iterations, naiveIterations)).map { source.next(user: "bench-\($0)") }
@@ -95,7 +106,7 @@ struct BenchModel: ParsableCommand {
             func number(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
             let summary: [String: Any] = [
                 "workload": workload.description, "model": "\(file.config)", "machine": MachineInfo.describe(path: path),
-                "kernels": path.name,
+                "kernels": path.name, "dense": mode.rawValue,
                 "amortized_us": [
                     "p10": amortized.percentile(10), "p25": amortized.percentile(25), "p50": amortized.median,
                     "p75": amortized.percentile(75), "p90": amortized.percentile(90), "p99": amortized.percentile(99), "n": total.count,
@@ -110,7 +121,7 @@ struct BenchModel: ParsableCommand {
             return
         }
         print("workload: \(workload.description); model \(file.config)")
-        print("machine:  \(MachineInfo.describe(path: path))")
+        print("machine:  \(MachineInfo.describe(path: path)); dense layers \(mode.rawValue)")
         print(
             String(
                 format: "amortized: p50 %9.0f µs  p90 %9.0f µs  (encode p50 %.0f µs, score+top-k p50 %.0f µs; n=%d)",

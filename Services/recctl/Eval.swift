@@ -25,6 +25,8 @@ struct Eval: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+    @Flag(help: "Also rank with int8 dense layers (int8 weights and activations), beside f32: the quantized path's quality.")
+    var int8Dense = false
     @Option(
         help: ArgumentHelp(
             "With a model that has a generator: also evaluate generative retrieval at these numbers of generated items.",
@@ -58,6 +60,9 @@ struct Eval: ParsableCommand {
                 throw ValidationError("\(model) has \(file.config.itemCount) items but the dataset has \(dataset.itemCount)")
             }
             rankers.append(ModelRanker(file: file, name: "model \(file.config.version)"))
+            if int8Dense {
+                rankers.append(ModelRanker(file: file, name: "model \(file.config.version), int8 dense layers", dense: .int8))
+            }
             if let generate {
                 guard let ids = file.semanticIDs, let weights = file.generator else {
                     throw ValidationError("\(model) has no generator; train one with scripts/train-generator.sh first")

@@ -34,6 +34,8 @@ struct Up: AsyncParsableCommand {
     var binDir: String?
     @Option(help: "Log level passed to every service.")
     var logLevel = SuitePlan(model: "").logLevel
+    @Option(help: "Dense layers of the encoders and scorers: f32, or int8 (see `scorer --help`).")
+    var dense = "f32"
     @Option(
         help:
             "Serve Prometheus metrics from every service on --host, from this port upwards (embedding shards, gateway, encoders, scorers, in that order; off when unset)."
@@ -53,6 +55,7 @@ struct Up: AsyncParsableCommand {
         guard scorers >= 1, encoders >= 1, shards >= 1, (generators ?? 0) >= 0 else {
             throw ValidationError("--scorers, --encoders and --shards must be at least 1")
         }
+        guard DenseMode(rawValue: dense) != nil else { throw ValidationError("--dense is f32 or int8, not \(dense)") }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("model file \(model) does not exist; make one with `recctl init-model --output \(model)`")
         }
@@ -83,6 +86,7 @@ struct Up: AsyncParsableCommand {
         plan.generators = try generators ?? (ModelFile.hasGenerator(path: model) ? 1 : 0)
         if let metricsPort { plan.metricsBinds = (0..<plan.processCount).map { "\(host):\(metricsPort + $0)" } }
         if let singleSlice { plan.gatewayArguments += ["--single-slice", singleSlice] }
+        if dense != "f32" { plan.replicaArguments += ["--dense", dense] }
         let probeCurve = try curveProbe(plan: &plan)
         let suite = LocalSuite(
             plan: plan, probeCurve: probeCurve,

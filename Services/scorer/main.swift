@@ -30,15 +30,17 @@ struct ScorerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let microBatch = self.microBatch
+        let (dense, note) = DenseMode.available(DenseMode(rawValue: replica.dense)!)
         let replica = try Replica(service: "scorer", options: replica) {
             let file = try ModelFile.load(path: $0)
-            return (file.config.version, SequenceModel(file: file, microBatch: microBatch))
+            return (file.config.version, SequenceModel(file: file, microBatch: microBatch, dense: dense))
         }
+        if let note { replica.logger.warning("int8 dense layers not used", metadata: ["reason": "\(note)"]) }
         let cacheRows = self.cacheRows
         let config = replica.models.newest.value.config
         let encodings = EncodingCache(megabytes: cacheMegabytes, maxHistory: config.maxHistory, layers: config.layers, dim: config.dim)
         replica.logger.info("encoding cache", metadata: ["megabytes": "\(cacheMegabytes)", "entries": "\(encodings.capacity)"])
-        replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)"])
+        replica.logger.info("kernels", metadata: ["choice": "\(CPU.current.kernelChoice)", "dense": "\(dense.rawValue)"])
         try await replica.run { context in
             ScorerHandler(
                 models: context.models, embeddings: try context.embeddingClient(), limits: context.limits, cacheRows: cacheRows,

@@ -32,6 +32,7 @@ uint32_t rs_cpu_features(void) {
         if (b & (1u << 30)) features |= RS_CPU_AVX512BW;
         if (b & (1u << 31)) features |= RS_CPU_AVX512VL;
         if (d & (1u << 23)) features |= RS_CPU_AVX512_FP16;
+        if (c & (1u << 11)) features |= RS_CPU_AVX512_VNNI;
     }
     if (tiles) {
         if (d & (1u << 24)) features |= RS_CPU_AMX_TILE;
@@ -40,6 +41,7 @@ uint32_t rs_cpu_features(void) {
     }
     unsigned a1, b1, c1, d1;
     if (zmm && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && (a1 & (1u << 5))) features |= RS_CPU_AVX512_BF16;
+    if (__get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && (a1 & (1u << 4))) features |= RS_CPU_AVX_VNNI;
     return features;
 }
 

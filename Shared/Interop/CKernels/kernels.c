@@ -481,3 +481,90 @@ void rs_argmin_rows(int path, int rows, int cols, const float *x, int ld, const 
     default: argmin_rows_generic(rows, cols, x, ld, offset, index, value);
     }
 }
+
+/* Int8 dense layers: per-row activation quantization before the int8 GEMM, and its f32 result
+   (scales, bias, residual, ReLU) after. One loop body per operation, compiled generic and with
+   the AVX-512 target attribute, which the compiler vectorizes. */
+#define QUANTIZE_BODY                                                                  \
+    for (int r = 0; r < rows; r++) {                                                   \
+        const float *row = x + (long)r * ld;                                           \
+        float largest = 0.0f;                                                          \
+        for (int c = 0; c < cols; c++) largest = fmaxf(largest, fabsf(row[c]));        \
+        float scale = largest > 0.0f ? largest / 127.0f : 1.0f;                        \
+        float inverse = 1.0f / scale;                                                  \
+        int8_t *q = out + (long)r * cols;                                              \
+        for (int c = 0; c < cols; c++) {                                               \
+            float v = rintf(row[c] * inverse);                                         \
+            q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));        \
+        }                                                                              \
+        scales[r] = scale;                                                             \
+    }
+#define DEQUANTIZE_BODY                                                                \
+    for (int r = 0; r < rows; r++) {                                                   \
+        const int32_t *a = acc + (long)r * cols;                                       \
+        float *o = out + (long)r * ld;                                                 \
+        float rs = row_scales[r];                                                      \
+        for (int c = 0; c < cols; c++) {                                               \
+            float v = (rs * col_scales[c]) * (float)a[c];                              \
+            if (bias) v += bias[c];                                                    \
+            if (accumulate) v += o[c];                                                 \
+            o[c] = relu ? (v > 0.0f ? v : 0.0f) : v;                                   \
+        }                                                                              \
+    }
+
+static void quantize_rows_generic(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) { QUANTIZE_BODY }
+AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) {
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        __m512 largest = _mm512_setzero_ps();
+        for (int c = 0; c < cols; c += 16) {
+            __mmask16 m = tail_mask(cols - c);
+            largest = _mm512_max_ps(largest, _mm512_andnot_ps(sign, _mm512_maskz_loadu_ps(m, row + c)));
+        }
+        float top = _mm512_reduce_max_ps(largest);
+        float scale = top > 0.0f ? top / 127.0f : 1.0f;
+        __m512 inverse = _mm512_set1_ps(1.0f / scale);
+        int8_t *q = out + (long)r * cols;
+        for (int c = 0; c < cols; c += 16) {
+            __mmask16 m = tail_mask(cols - c);
+            /* Round to nearest even (MXCSR's default), saturate to int8: |x| / scale <= 127. */
+            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + c), inverse));
+            _mm512_mask_cvtsepi32_storeu_epi8(q + c, m, v);
+        }
+        scales[r] = scale;
+    }
+}
+static void dequantize_rows_generic(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
+                                    const float *restrict col_scales, const float *restrict bias, int relu, int accumulate,
+                                    float *restrict out, int ld) { DEQUANTIZE_BODY }
+AVX512 static void dequantize_rows_avx512(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
+                                          const float *restrict col_scales, const float *restrict bias, int relu, int accumulate,
+                                          float *restrict out, int ld) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int r = 0; r < rows; r++) {
+        const int32_t *a = acc + (long)r * cols;
+        float *o = out + (long)r * ld;
+        __m512 rs = _mm512_set1_ps(row_scales[r]);
+        for (int c = 0; c < cols; c += 16) {
+            __mmask16 m = tail_mask(cols - c);
+            __m512 v = _mm512_mul_ps(_mm512_mul_ps(rs, _mm512_maskz_loadu_ps(m, col_scales + c)),
+                                     _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, a + c)));
+            if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + c));
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, o + c));
+            if (relu) v = _mm512_max_ps(v, zero);
+            _mm512_mask_storeu_ps(o + c, m, v);
+        }
+    }
+}
+
+void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales) {
+    if (path == RS_PATH_AVX512) quantize_rows_avx512(rows, cols, x, ld, out, scales);
+    else quantize_rows_generic(rows, cols, x, ld, out, scales);
+}
+
+void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
+                        const float *bias, int relu, int accumulate, float *out, int ld) {
+    if (path == RS_PATH_AVX512) dequantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, accumulate, out, ld);
+    else dequantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, accumulate, out, ld);
+}

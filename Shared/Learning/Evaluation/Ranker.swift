@@ -15,8 +15,8 @@ public final class ModelRanker: Ranker {
     let allItems: [Int64]
     let workspace = Workspace()
 
-    public init(file: ModelFile, name: String = "model") {
-        recommender = LocalRecommender(file: file)
+    public init(file: ModelFile, name: String = "model", dense: DenseMode = .f32) {
+        recommender = LocalRecommender(model: SequenceModel(file: file, dense: dense), itemTable: file.itemTable!)
         allItems = Array(0..<Int64(file.config.itemCount))
         self.name = name
     }

@@ -24,13 +24,16 @@ public struct CPU: Sendable, CustomStringConvertible {
     /// `RS_CPU_*` bit i is `names[i]` (ckernels.h).
     static let names = [
         "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_bf16", "avx512_fp16", "amx_tile",
-        "amx_bf16", "amx_int8", "f16c",
+        "amx_bf16", "amx_int8", "f16c", "avx512_vnni", "avx_vnni",
     ]
 
     /// The features found, by their usual lower-case names.
     public var features: [String] { Self.names.indices.filter { bits & (1 << $0) != 0 }.map { Self.names[$0] } }
 
     public func has(_ feature: String) -> Bool { features.contains(feature) }
+
+    /// Whether int8 dot products run in hardware (what makes the int8 dense path pay).
+    public var hasInt8DotProduct: Bool { has("avx512_vnni") || has("avx_vnni") || has("amx_int8") }
 
     /// The fastest kernel path this CPU runs.
     public var bestPath: KernelPath { supportedPaths[supportedPaths.count - 1] }

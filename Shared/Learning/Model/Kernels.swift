@@ -63,6 +63,53 @@ public enum Kernels {
             Int64(ldc))
     }
 
+    /// `C = A · B` in int32 for int8 `A` (m x k) and `B` (k x n), row-major, on oneDNN's int8 GEMM.
+    @inline(__always)
+    static func gemmS8(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Int8>, lda: Int, b: UnsafePointer<Int8>, ldb: Int, c: UnsafeMutablePointer<Int32>,
+        ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        var offset: Int32 = 0
+        _ = dnnl_gemm_s8s8s32(78, 78, 70, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), 0, b, Int64(ldb), 0, 0, c, Int64(ldc), &offset)
+    }
+
+    /// Int8 rows of `x` (`rows x cols`, leading dimension `ld`) and their scales.
+    static func quantizeRows(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafePointer<Float>, ld: Int, into out: UnsafeMutablePointer<Int8>,
+        scales: UnsafeMutablePointer<Float>
+    ) {
+        rs_quantize_rows_s8(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), out, scales)
+    }
+
+    /// The f32 result of an int8 product: `out (+)= rowScale · columnScale · acc + bias`, then ReLU.
+    static func dequantizeRows(
+        _ path: KernelPath, rows: Int, cols: Int, _ acc: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+        columnScales: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, accumulate: Bool,
+        into out: UnsafeMutablePointer<Float>,
+        ld: Int
+    ) {
+        rs_dequantize_rows(
+            path.rawValue, Int32(rows), Int32(cols), acc, rowScales, columnScales, bias, relu ? 1 : 0, accumulate ? 1 : 0, out, Int32(ld))
+    }
+
+    /// `quantizeRows` on arrays, for tests.
+    public static func quantizeRowsForTests(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: [Float], into codes: inout [Int8], scales: inout [Float]
+    ) {
+        quantizeRows(path, rows: rows, cols: cols, x, ld: cols, into: &codes, scales: &scales)
+    }
+
+    /// `dequantizeRows` on arrays, for tests.
+    public static func dequantizeRowsForTests(
+        _ path: KernelPath, rows: Int, cols: Int, _ products: [Int32], rowScales: [Float], columnScales: [Float], bias: [Float],
+        relu: Bool, accumulate: Bool, into out: inout [Float]
+    ) {
+        dequantizeRows(
+            path, rows: rows, cols: cols, products, rowScales: rowScales, columnScales: columnScales, bias: bias, relu: relu,
+            accumulate: accumulate, into: &out, ld: cols)
+    }
+
     /// `y = A x + beta y` for row-major A (rows x cols).
     public static func gemv(
         rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,

@@ -13,8 +13,15 @@ public final class SequenceModel: Sendable {
     /// Which compiled variant of the element-wise kernels runs (the CPU's best unless a test
     /// forces another to compare them).
     public let kernelPath: KernelPath
+    /// f32, or int8 dense layers (`DenseMode`); callers choose with `DenseMode.available`.
+    public let dense: DenseMode
+    /// With int8 dense layers: each weight matrix's int8 form, by the f32 tensor's identity.
+    let quantized: [ObjectIdentifier: QuantizedMatrix]
 
-    public init(config: ModelConfig, weights: DenseWeights, microBatch: Int = 256, kernelPath: KernelPath = CPU.current.bestPath) {
+    public init(
+        config: ModelConfig, weights: DenseWeights, microBatch: Int = 256, kernelPath: KernelPath = CPU.current.bestPath,
+        dense: DenseMode = .f32
+    ) {
         precondition(CPU.current.supportedPaths.contains(kernelPath), "this CPU cannot run the \(kernelPath) kernels")
         precondition(weights.layers.count == config.layers, "weights do not match config")
         // A request is one thread's work (replicas scale across cores); OpenBLAS's own threads
@@ -24,10 +31,18 @@ public final class SequenceModel: Sendable {
         self.weights = weights
         self.microBatch = max(1, microBatch)
         self.kernelPath = kernelPath
+        self.dense = dense
+        // Every matrix a `linear` multiplies by (the attention products and the head's last
+        // vector stay f32).
+        let matrices = weights.layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.ffn1, $0.ffn2] } + [weights.headFC1]
+        quantized =
+            dense == .int8 ? Dictionary(uniqueKeysWithValues: matrices.map { (ObjectIdentifier($0), QuantizedMatrix($0)) }) : [:]
     }
 
-    public convenience init(file: ModelFile, microBatch: Int = 256, kernelPath: KernelPath = CPU.current.bestPath) {
-        self.init(config: file.config, weights: file.dense, microBatch: microBatch, kernelPath: kernelPath)
+    public convenience init(
+        file: ModelFile, microBatch: Int = 256, kernelPath: KernelPath = CPU.current.bestPath, dense: DenseMode = .f32
+    ) {
+        self.init(config: file.config, weights: file.dense, microBatch: microBatch, kernelPath: kernelPath, dense: dense)
     }
 
     /// Where a block's attention gets its keys and values.
@@ -51,14 +66,14 @@ public final class SequenceModel: Sendable {
         Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
 
         let query = workspace.buffer(.query, count: rows * d)
-        linear(normed, rows: rows, inputs: d, w.query, w.queryBias, into: query)
+        linear(normed, rows: rows, inputs: d, w.query, w.queryBias, into: query, workspace: workspace)
         let keys: UnsafePointer<Float>
         let values: UnsafePointer<Float>
         let kvRows: Int
         switch keyValues {
         case .project(let keyOut, let valueOut):
-            linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keyOut)
-            linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: valueOut)
+            linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keyOut, workspace: workspace)
+            linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: valueOut, workspace: workspace)
             (keys, values, kvRows) = (UnsafePointer(keyOut), UnsafePointer(valueOut), rows)
         case .given(let givenKeys, let givenValues, let givenRows):
             (keys, values, kvRows) = (givenKeys, givenValues, givenRows)
@@ -80,16 +95,13 @@ public final class SequenceModel: Sendable {
                 c: attention + column, ldc: d)
             Kernels.scaleRows(kernelPath, rows: rows, cols: headDim, attention + column, ld: d, scales: inverseSums)
         }
-        // Residual connections accumulate straight into x (beta = 1).
-        Kernels.gemm(m: rows, n: d, k: d, a: attention, lda: d, b: w.output.data, ldb: d, c: x, ldc: d, beta: 1)
-        Kernels.biasActivation(kernelPath, rows: rows, cols: d, x, ld: d, bias: w.outputBias.data)
+        // Residual connections accumulate straight into x.
+        linear(attention, rows: rows, inputs: d, w.output, w.outputBias, accumulate: true, into: x, workspace: workspace)
 
         Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
         let hidden = workspace.buffer(.ffn, count: rows * config.ffnDim)
-        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, relu: true, into: hidden)
-        Kernels.gemm(
-            m: rows, n: d, k: config.ffnDim, a: hidden, lda: config.ffnDim, b: w.ffn2.data, ldb: d, c: x, ldc: d, beta: 1)
-        Kernels.biasActivation(kernelPath, rows: rows, cols: d, x, ld: d, bias: w.ffn2Bias.data)
+        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, relu: true, into: hidden, workspace: workspace)
+        linear(hidden, rows: rows, inputs: config.ffnDim, w.ffn2, w.ffn2Bias, accumulate: true, into: x, workspace: workspace)
     }
 
     /// Only block `layer`'s keys and values of `rows` tokens: what the history pass needs of its
@@ -102,18 +114,35 @@ public final class SequenceModel: Sendable {
         let d = config.dim
         let normed = workspace.buffer(.normed, count: rows * d)
         Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
-        linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keys)
-        linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: values)
+        linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keys, workspace: workspace)
+        linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: values, workspace: workspace)
     }
 
-    /// `out = input · weight + bias` (then ReLU when `relu`) for `rows` rows.
+    /// `out = input · weight + bias` (added to `out` when `accumulate`; then ReLU when `relu`)
+    /// for `rows` rows: on the f32 GEMM, or with int8 dense layers, the input quantized per row,
+    /// oneDNN's int8 GEMM and the scales, bias, residual and ReLU applied in one pass after it.
     func linear(
         _ input: UnsafePointer<Float>, rows: Int, inputs: Int, _ weight: Tensor, _ bias: Tensor, relu: Bool = false,
-        into out: UnsafeMutablePointer<Float>
+        accumulate: Bool = false, into out: UnsafeMutablePointer<Float>, workspace: Workspace
     ) {
         let outputs = weight.shape[1]
-        Kernels.gemm(m: rows, n: outputs, k: inputs, a: input, lda: inputs, b: weight.data, ldb: outputs, c: out, ldc: outputs)
-        Kernels.biasActivation(kernelPath, rows: rows, cols: outputs, out, ld: outputs, bias: bias.data, relu: relu)
+        guard let q = quantized[ObjectIdentifier(weight)] else {
+            Kernels.gemm(
+                m: rows, n: outputs, k: inputs, a: input, lda: inputs, b: weight.data, ldb: outputs, c: out, ldc: outputs,
+                beta: accumulate ? 1 : 0)
+            Kernels.biasActivation(kernelPath, rows: rows, cols: outputs, out, ld: outputs, bias: bias.data, relu: relu)
+            return
+        }
+        let codes = workspace.buffer(.quantized, count: rows * inputs, of: Int8.self)
+        let rowScales = workspace.buffer(.rowScales, count: rows)
+        let products = workspace.buffer(.products, count: rows * outputs, of: Int32.self)
+        Kernels.quantizeRows(kernelPath, rows: rows, cols: inputs, input, ld: inputs, into: codes, scales: rowScales)
+        Kernels.gemmS8(m: rows, n: outputs, k: inputs, a: codes, lda: inputs, b: q.values, ldb: outputs, c: products, ldc: outputs)
+        q.scales.withUnsafeBufferPointer { scales in
+            Kernels.dequantizeRows(
+                kernelPath, rows: rows, cols: outputs, products, rowScales: rowScales, columnScales: scales.baseAddress!,
+                bias: bias.data, relu: relu, accumulate: accumulate, into: out, ld: outputs)
+        }
     }
 
     /// Final LayerNorm and the scoring head over `rows` candidate states `x`, whose raw item rows are
@@ -129,7 +158,7 @@ public final class SequenceModel: Sendable {
         let features = workspace.buffer(.head, count: rows * 3 * d)
         Kernels.headFeatures(kernelPath, rows: rows, dim: d, z: x, e: itemRows, out: features)
         let hidden = workspace.buffer(.ffn, count: rows * config.headHidden)
-        linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, relu: true, into: hidden)
+        linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, relu: true, into: hidden, workspace: workspace)
         Kernels.gemv(rows: rows, cols: config.headHidden, a: hidden, lda: config.headHidden, x: weights.headFC2.data, y: logits)
         let bias = weights.headFC2Bias.data[0]
         for r in 0..<rows { logits[r] += bias }

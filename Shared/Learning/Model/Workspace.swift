@@ -4,15 +4,22 @@
 /// Not Sendable: each compute thread owns its own.
 public final class Workspace {
     private var buffers: [Slot: (pointer: UnsafeMutablePointer<Float>, capacity: Int)] = [:]
+    private var rawBuffers: [RawSlot: (pointer: UnsafeMutableRawPointer, bytes: Int)] = [:]
 
     enum Slot: Hashable {
-        case tokens, normed, query, attention, scores, sums, ffn, keys, values, head
+        case tokens, normed, query, attention, scores, sums, ffn, keys, values, head, rowScales
+    }
+
+    /// Scratch of other element types: the int8 dense path's quantized inputs and int32 products.
+    enum RawSlot: Hashable {
+        case quantized, products
     }
 
     public init() {}
 
     deinit {
         for (_, buffer) in buffers { buffer.pointer.deallocate() }
+        for (_, buffer) in rawBuffers { buffer.pointer.deallocate() }
     }
 
     /// A buffer of at least `count` floats; contents are unspecified.
@@ -23,5 +30,15 @@ public final class Workspace {
         let pointer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
         buffers[slot] = (pointer, capacity)
         return pointer
+    }
+
+    /// A buffer of at least `count` values of `type`; contents are unspecified.
+    func buffer<T>(_ slot: RawSlot, count: Int, of type: T.Type) -> UnsafeMutablePointer<T> {
+        let bytes = max(count, 1) * MemoryLayout<T>.stride
+        if let existing = rawBuffers[slot], existing.bytes >= bytes { return existing.pointer.bindMemory(to: T.self, capacity: count) }
+        rawBuffers[slot]?.pointer.deallocate()
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        rawBuffers[slot] = (pointer, bytes)
+        return pointer.bindMemory(to: T.self, capacity: count)
     }
 }

@@ -22,6 +22,11 @@ public struct ReplicaOptions: ParsableArguments {
             "How long a newly loaded model version is held before histories this replica encodes use it, in milliseconds (lets the other tiers load it first)."
     )
     public var activationDelayMs: Int64 = 5_000
+    @Option(
+        help: ArgumentHelp(
+            "Dense layers: f32, or int8 (int8 weights and activations on the int8 GEMM; falls back to f32, with a log line, on a CPU without int8 dot-product instructions).",
+            valueName: "f32|int8"))
+    public var dense = "f32"
     @Option(help: "File touched while registered with a live broker (for container health checks; `recctl health --file`).")
     public var healthFile: String?
     @OptionGroup public var curve: InternalCurveClientOptions
@@ -33,6 +38,7 @@ public struct ReplicaOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
+        guard ["f32", "int8"].contains(dense) else { throw ValidationError("--dense is f32 or int8, not \(dense)") }
         if internalGatewayKey != nil && curve.internalKey == nil {
             throw ValidationError("--internal-gateway-key needs --internal-key (this replica's own key file)")
         }

@@ -20,6 +20,8 @@ enum {
     RS_CPU_AMX_BF16 = 1u << 10,
     RS_CPU_AMX_INT8 = 1u << 11,
     RS_CPU_F16C = 1u << 12,
+    RS_CPU_AVX512_VNNI = 1u << 13,
+    RS_CPU_AVX_VNNI = 1u << 14,
 };
 
 /* Features the CPU has and the OS has enabled (XGETBV), as RS_CPU_* bits. */
@@ -53,5 +55,13 @@ void rs_bias_activation(int path, int rows, int cols, float *x, int ld, const fl
 void rs_head_features(int path, int rows, int dim, const float *z, const float *e, float *out);
 /* exp of each value (the kernels' exp, exposed for tests). */
 void rs_exp(int path, int count, const float *x, float *out);
+
+/* Symmetric int8 quantization of each row: scales[r] = max_c |x[r][c]| / 127 (1 for a zero row),
+ * out[r * cols + c] = round-to-nearest-even(x[r][c] / scales[r]), within [-127, 127]. */
+void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales);
+/* The int8 product's f32 result: out[r][c] = (accumulate ? out[r][c] : 0) + row_scales[r] *
+ * col_scales[c] * acc[r * cols + c] + (bias ? bias[c] : 0), then max(0, ·) when relu. */
+void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
+                        const float *bias, int relu, int accumulate, float *out, int ld);
 
 #endif
