@@ -11,8 +11,8 @@ mkdir -p run
 model=run/trained.safetensors
 if [ "${SKIP_TRAINING:-0}" != 1 ] || [ ! -f "$model" ]; then
   echo "== training the default model: 2 trainers, 10 epochs, sampled softmax over 64 sampled and up to 50 seen-item negatives,"
-  echo "   the server's row-wise Adagrad at rate 0.2 (docs/training.md)"
-  OUTPUT=$model TRAINERS=2 EPOCHS=10 SEED=1 LOG_DIR=run/train ROW_LEARNING_RATE=0.2 scripts/train.sh \
+  echo "   the server's row-wise Adagrad at rate 0.15 (docs/training.md)"
+  OUTPUT=$model TRAINERS=2 EPOCHS=10 SEED=1 LOG_DIR=run/train ROW_LEARNING_RATE=0.15 scripts/train.sh \
     --samples-per-user 12 --negatives 64 --history-negatives 50 --loss softmax --learning-rate 0.003 --patience 10
   echo; echo "== the trained model on the test split, beside most-popular"
   "$bin/recctl" eval --model "$model"
