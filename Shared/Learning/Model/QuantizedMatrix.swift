@@ -43,7 +43,4 @@ public final class QuantizedMatrix: @unchecked Sendable {
     }
 
     deinit { values.deallocate() }
-
-    /// The dequantized weight (for tests and error bounds).
-    public func value(_ row: Int, _ column: Int) -> Float { Float(values[row * outputs + column]) * scales[column] }
 }
