@@ -23,7 +23,7 @@ struct Compress: ParsableCommand {
         help:
             "With --format qr: the divider D (ceil(items / D) + D component rows, fitted to the trained table by a rank-1 grid per dimension)."
     )
-    var qrDivider = 4
+    var qrDivider = QuotientRemainder.defaultDivider
     @Option(help: "Version of the converted model (default: the input's version and the format, e.g. trained-1-int8-rowwise).")
     var version: String?
 

@@ -28,7 +28,7 @@ struct InitModel: ParsableCommand {
             valueName: "f32|qr"))
     var table = "f32"
     @Option(help: "With --table qr: the divider D (item i is quotient[i / D] ⊙ remainder[i % D]; ceil(items / D) + D rows).")
-    var qrDivider = 4
+    var qrDivider = QuotientRemainder.defaultDivider
 
     func validate() throws {
         guard table == "f32" || table == "qr" else { throw ValidationError("--table is f32 or qr, not \(table)") }

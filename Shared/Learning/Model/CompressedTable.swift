@@ -67,7 +67,9 @@ public final class CompressedTable: @unchecked Sendable {
 
     /// Converts an f32 table `[rows, dim]`; `prune` is the fraction of values pruning drops,
     /// `qrDivider` QR's D (fitted after training: see `QuotientRemainder.fit`).
-    public static func compress(_ table: Tensor, format: TableFormat, prune: Double = 0.8, qrDivider: Int = 4) -> CompressedTable {
+    public static func compress(
+        _ table: Tensor, format: TableFormat, prune: Double = 0.8, qrDivider: Int = QuotientRemainder.defaultDivider
+    ) -> CompressedTable {
         let (rows, dim) = (table.rows, table.count / max(table.rows, 1))
         if format == .prunedCSR {
             return CompressedTable(format: format, rows: rows, dim: dim, pruned: PrunedRows(table, dropping: prune))

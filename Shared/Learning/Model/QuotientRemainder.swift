@@ -27,6 +27,10 @@ public final class QuotientRemainder: @unchecked Sendable {
         (self.quotient, self.remainder, self.maxError, self.itemIDs) = (quotient, remainder, maxError, itemIDs)
     }
 
+    /// The divider `recctl init-model --table qr` and `recctl compress --format qr` use unless told:
+    /// about a quarter of f32's table.
+    public static let defaultDivider = 4
+
     public static func quotientRows(items: Int, divider: Int) -> Int { (items + divider - 1) / divider }
 
     /// Rows this table answers for (a shard's owned rows, or every item).
