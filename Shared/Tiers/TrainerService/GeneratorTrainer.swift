@@ -50,15 +50,10 @@ public final class GeneratorTrainer {
             config: config, dense: initial.dense, itemTable: Tensor(shape: [config.itemCount, config.dim], values: rows), semanticIDs: ids)
         objective = GeneratorObjective(file: file, weights: start)
         pushes = try PushClient(context: context, endpoints: configuration.pushEndpoints, curve: configuration.curve)
-        // Start from the shared weights (another trainer may have moved them already).
-        let shared = try pushes.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: true)).get()
-        guard shared.dense.count == objective.flatWeights.count else {
-            throw ModelError(
-                .mismatch,
-                "the server shares \(shared.dense.count) dense weights, the generator of \(configuration.initialModel) has \(objective.flatWeights.count): start embedding-server --shared-dense generator from the same file"
-            )
-        }
-        objective.setFlatWeights(shared.dense)
+        objective.setFlatWeights(
+            try pushes.sharedDenseWeights(
+                count: objective.flatWeights.count, what: "the generator of \(configuration.initialModel)",
+                fix: "start embedding-server --shared-dense generator from the same file"))
     }
 
     public var config: ModelConfig { file.config }

@@ -42,15 +42,8 @@ public final class Trainer {
         learningRate = configuration.learningRate
         dropoutSeeds = SeededRandom(seed: configuration.seed &* 104_729 &+ UInt64(configuration.worker))
         denseLayout = DenseLayout(initial.config)
-        // Start from the shared dense weights (another trainer may have moved them already).
-        let shared = try pushes.exchange([:], dense: .init(gradients: [], learningRate: 0, wantWeights: true)).get()
-        guard shared.dense.count == denseLayout.count else {
-            throw ModelError(
-                .mismatch,
-                "the server holds \(shared.dense.count) dense weights, \(configuration.initialModel) has \(denseLayout.count): start it from the same file"
-            )
-        }
-        model.setFlatDense(shared.dense)
+        model.setFlatDense(
+            try pushes.sharedDenseWeights(count: denseLayout.count, what: configuration.initialModel, fix: "start it from the same file"))
     }
 
     public var config: ModelConfig { model.config }
