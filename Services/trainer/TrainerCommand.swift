@@ -49,6 +49,11 @@ struct TrainerCommand: ParsableCommand {
     var learningRateDecay = defaults.learningRateDecay
     @Option(help: "Dropout rate on embeddings and each block's attention and FFN outputs during training (0: off; serving has none).")
     var dropout = defaults.dropout
+    @Option(
+        help: ArgumentHelp(
+            "From this epoch on, validate and export the mean of the epochs' models instead of the latest (0: off).",
+            discussion: "Stochastic weight averaging over epoch ends: for short runs at a constant learning rate."))
+    var averageFrom = 0
     @Option(help: "Epochs without a better validation NDCG@10 before stopping.")
     var patience = defaults.patience
     @Option(help: "Random seed (sampling order; the initial weights come from --initial).")
@@ -82,6 +87,10 @@ struct TrainerCommand: ParsableCommand {
 
     func validate() throws {
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+        guard averageFrom >= 0 else { throw ValidationError("--average-from is an epoch (0: off), got \(averageFrom)") }
+        if generator && averageFrom > 0 {
+            throw ValidationError("--average-from averages the model's epochs; the generator does not use it")
+        }
         guard validationBeam >= 1 else { throw ValidationError("--validation-beam must be positive, got \(validationBeam)") }
         if generator && (slipstream || dropout > 0) {
             throw ValidationError("--slipstream and --dropout train the model's rows and blocks; the generator trains with them frozen")
@@ -106,6 +115,7 @@ struct TrainerCommand: ParsableCommand {
         configuration.learningRateDecay = learningRateDecay
         configuration.dropout = dropout
         configuration.patience = patience
+        configuration.averageFrom = averageFrom > 0 ? averageFrom : nil
         configuration.seed = seed
         configuration.worker = worker
         configuration.workers = workers

@@ -26,7 +26,10 @@ struct TrainerProgress {
         metrics.record(r)
         if json { return emit(["event": "epoch", "report": r]) }
         let validation =
-            r.validationNDCG.map { String(format: "  valid NDCG@10 %.4f HR@10 %.4f", $0, r.validationHR ?? 0) }
+            r.validationNDCG.map {
+                String(format: "  valid NDCG@10 %.4f HR@10 %.4f", $0, r.validationHR ?? 0)
+                    + (r.averagedEpochs.map { " (mean of the last \($0) epochs' models)" } ?? "")
+            }
             ?? r.validationRecall.map { String(format: "  valid \(self.validation) %.4f", $0) } ?? ""
         print(
             String(

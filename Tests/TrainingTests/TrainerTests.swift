@@ -1,4 +1,6 @@
 import Clients
+import Dataset
+import Evaluation
 import Foundation
 import Model
 import ParameterServer
@@ -180,5 +182,36 @@ import ZeroMQ
         #expect(reports[0].traffic.rowsSkipped == 0, "nothing is skipped during the warm-up epoch")
         let best = reports.compactMap(\.validationHR).max()!
         #expect(best > 0.6, "validation HR@10 by epoch: \(reports.map(\.validationHR))")
+    }
+}
+
+/// Checkpoint averaging: the mean is the element-wise mean, and the trainer exports exactly the
+/// model it validated (the mean of the epochs so far), not a later pull.
+@Suite(.serialized) struct CheckpointAverageTests {
+    @Test func theMeanIsTheElementWiseMeanOfTheSnapshots() {
+        let models = (1...3).map { Fixtures.randomModel(items: 12, dim: 8, heads: 2, layers: 1, maxHistory: 4, seed: UInt64($0)) }
+        var average = CheckpointAverage()
+        models.forEach { average.add($0) }
+        let mean = average.mean(like: models[0])
+        #expect(average.count == 3)
+        func flat(_ model: ModelFile) -> [Float] { model.dense.all.flatMap(\.array) + model.itemTable!.array }
+        let expected = zip(zip(flat(models[0]), flat(models[1])), flat(models[2])).map { ($0.0 + $0.1 + $1) / 3 }
+        let largestError = zip(flat(mean), expected).map { abs($0 - $1) }.max()!
+        #expect(largestError < 1e-6, "largest error \(largestError)")
+    }
+
+    @Test func theTrainerValidatesAndExportsTheMeanOfTheEpochs() throws {
+        let setup = try TrainerTests.Setup()
+        var configuration = setup.configuration()
+        (configuration.epochs, configuration.averageFrom) = (6, 3)
+        let reports = try Trainer(configuration: configuration).run { _ in }
+        #expect(reports.map(\.averagedEpochs) == [nil, nil, 1, 2, 3, 4])
+        let best = reports.compactMap(\.validationHR).max()!
+        #expect(best > 0.6, "validation HR@10 by epoch: \(reports.map(\.validationHR))")
+        // The exported file scores exactly what the best epoch's validation reported.
+        let split = LeaveOneOutSplit(SequenceDataset(try InteractionLog.load(path: setup.folder.path + "/ml-100k.inter")))
+        let exported = try ModelFile.load(path: configuration.output, itemTable: true)
+        let score = Evaluator.evaluate(ModelRanker(file: exported), cases: split.validation, split: split).full.ndcg
+        #expect(score == reports.compactMap(\.validationNDCG).max()!)
     }
 }

@@ -12,6 +12,8 @@ public struct EpochReport: Sendable, Encodable {
     public var validationHR: Double?
     /// Generator training: the share of validation targets among the generated items.
     public var validationRecall: Double?
+    /// With checkpoint averaging: how many epochs' models the validated (and exported) mean holds.
+    public var averagedEpochs: Int?
     public var traffic = TrafficCounters()
 
     public init(

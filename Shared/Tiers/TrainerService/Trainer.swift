@@ -25,6 +25,7 @@ public final class Trainer {
     /// sampling order alone.
     var dropoutSeeds: SeededRandom
     let denseLayout: DenseLayout
+    var average = CheckpointAverage()
 
     public init(configuration: TrainerConfiguration) throws {
         self.configuration = configuration
@@ -33,6 +34,11 @@ public final class Trainer {
         guard initial.config.itemCount == split.dataset.itemCount else {
             throw ModelError(
                 .mismatch, "\(configuration.initialModel) has \(initial.config.itemCount) items, the data \(split.dataset.itemCount)")
+        }
+        if configuration.averageFrom != nil, try ModelFile.storedTableFormat(path: configuration.initialModel) == .qr {
+            throw ModelError(
+                .invalidConfig,
+                "checkpoint averaging is for f32 tables: the mean of QR products is not a QR product (drop --average-from)")
         }
         model = TrainingModel(config: initial.config, weights: initial.dense)
         pulls = try EmbeddingClient(
@@ -57,7 +63,8 @@ public final class Trainer {
             historyNegatives: configuration.historyNegatives, popularNegatives: configuration.popularNegatives)
         let users = (0..<split.dataset.userCount).filter { $0 % configuration.workers == configuration.worker }
         let loop = EpochLoop(epochs: configuration.epochs, patience: configuration.patience, isLeader: isLeader)
-        return try loop.run(
+        let split = split
+        return try loop.runOverlapped(
             train: { epoch in
                 let started = Date()
                 learningRate = configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(epoch - 1)))
@@ -84,11 +91,13 @@ public final class Trainer {
                     epoch: epoch, loss: lossSum / Float(max(trained, 1)), samples: trained, seconds: seconds, trainingSeconds: seconds,
                     traffic: traffic)
             },
-            validate: { report in
-                let (ndcg, hr) = try validate()
-                (report.validationNDCG, report.validationHR) = (ndcg, hr)
-                return ndcg
-            }, export: export, progress: progress)
+            take: { epoch in try validationModel(epoch: epoch) },
+            score: { snapshot, report in
+                let result = Evaluator.evaluate(ModelRanker(file: snapshot.model), cases: split.validation, split: split).full
+                (report.validationNDCG, report.validationHR) = (result.ndcg, result.hitRate)
+                report.averagedEpochs = snapshot.averagedEpochs
+                return result.ndcg
+            }, export: { try export($0.model) }, progress: progress)
     }
 
     /// One step over a batch: pull its fresh rows once, sum the gradients, push rows and the dense
@@ -159,20 +168,31 @@ public final class Trainer {
             config: config, dense: model.denseWeights(), itemTable: Tensor(shape: [config.itemCount, config.dim], values: rows))
     }
 
-    func validate() throws -> (ndcg: Double, hr: Double) {
-        let report = Evaluator.evaluate(ModelRanker(file: try currentModel(version: "validation")), cases: split.validation, split: split)
-        return (report.full.ndcg, report.full.hitRate)
+    /// What worker 0 validates (and exports if best) after `epoch`: the current model, or from
+    /// `averageFrom` on the mean of the epochs' models. Its own copy: the other trainers keep
+    /// pushing while it is scored.
+    func validationModel(epoch: Int) throws -> ValidationSnapshot {
+        let model = try currentModel(version: "validation")
+        guard let from = configuration.averageFrom, epoch >= from else { return ValidationSnapshot(model: model, averagedEpochs: nil) }
+        average.add(model)
+        return ValidationSnapshot(model: average.mean(like: model), averagedEpochs: average.count)
     }
 
-    /// Writes the current model in the initial file's table format: f32, or QR (the server trained
+    /// Writes a validated model in the initial file's table format: f32, or QR (the server trained
     /// its components; the pulled rows are their products, which `fit` factors back exactly).
-    func export() throws {
-        let version = configuration.version ?? "trained-\(configuration.seed)"
-        let current = try currentModel(version: version)
+    func export(_ validated: ModelFile) throws {
+        var current = validated
+        current.config.version = configuration.version ?? "trained-\(configuration.seed)"
         guard try ModelFile.storedTableFormat(path: configuration.initialModel) == .qr,
             let divider = try ModelFile.loadTable(path: configuration.initialModel).table.qr?.divider
         else { return try current.save(path: configuration.output) }
         let components = QuotientRemainder.fit(current.itemTable!, divider: divider)
         try ModelFile.save(path: configuration.output, config: current.config, dense: current.dense, table: CompressedTable(components))
     }
+}
+
+/// The model worker 0 scores after an epoch, and how many epochs' models it is the mean of.
+struct ValidationSnapshot: Sendable {
+    var model: ModelFile
+    var averagedEpochs: Int?
 }

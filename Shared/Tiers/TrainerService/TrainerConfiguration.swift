@@ -24,6 +24,9 @@ public struct TrainerConfiguration: Sendable {
     public var learningRateDecay: Float = 1
     /// Dropout rate on embeddings and on each block's attention and FFN outputs (0: off).
     public var dropout: Float = 0
+    /// From this epoch on, worker 0 validates and exports the mean of the epochs' models
+    /// (`CheckpointAverage`) instead of the latest; nil: off.
+    public var averageFrom: Int?
     /// Epochs without a better validation NDCG@10 before stopping.
     public var patience = 4
     public var seed: UInt64 = 1
