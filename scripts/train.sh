@@ -6,7 +6,7 @@
 #
 #   scripts/train.sh [extra trainer flags...]
 #   env: OUTPUT (run/model.safetensors), TRAINERS (2), SEED (1), EPOCHS (30), PORT (9560),
-#        MAX_HISTORY (50), LOG_DIR (run/train), ROW_LEARNING_RATE (the server's row-wise Adagrad rate, 0.05),
+#        MAX_HISTORY (50), LAYERS (2), LOG_DIR (run/train), ROW_LEARNING_RATE (the server's row-wise Adagrad rate, 0.05),
 #        TABLE (f32, or qr: quotient-remainder components trained on the server), QR_DIVIDER (recctl init-model's default)
 # Assumes a release build and data/ml-100k (scripts/fetch-movielens.sh).
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +18,7 @@ mkdir -p "$logs"
 init="$logs/init-$seed.safetensors"
 table=(--table "${TABLE:-f32}")
 [ -n "${QR_DIVIDER:-}" ] && table+=(--qr-divider "$QR_DIVIDER")
-"$bin/recctl" init-model --output "$init" --items 1682 --dim 64 --layers 2 --heads 2 --max-history "${MAX_HISTORY:-50}" \
+"$bin/recctl" init-model --output "$init" --items 1682 --dim 64 --layers "${LAYERS:-2}" --heads 2 --max-history "${MAX_HISTORY:-50}" \
   --seed "$seed" --version "init-$seed" "${table[@]}" >/dev/null
 SECONDS=0
 run_training "$init" "$output" "$logs" --learning-rate "${ROW_LEARNING_RATE:-0.05}" -- \
