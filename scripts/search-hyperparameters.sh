@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A coordinate search over the settings that matter for the model's quality, on the validation
 # split only: the base recipe, then one setting changed at a time (dense and row learning rates,
-# dropout, sampled negatives, history length), each trained once (scripts/train.sh, SEED) and
+# dropout, sampled negatives, history length, depth), each trained once (scripts/train.sh, SEED) and
 # ranked by its best validation NDCG@10. The test split is never read here: the finalists go to
 # scripts/train-seeds.sh (3 seeds, one test evaluation each), whose commands it prints.
 #
@@ -25,6 +25,7 @@ configurations=(
   "negatives-32||${base/--negatives 64/--negatives 32}"
   "negatives-128||${base/--negatives 64/--negatives 128}"
   "history-100|MAX_HISTORY=100|$base"
+  "layers-1|LAYERS=1|$base"
 )
 printf '%-16s %12s %6s %10s  %s\n' configuration "valid NDCG" epoch "s/epoch" "log"
 for entry in "${configurations[@]}"; do
