@@ -132,3 +132,48 @@ import ZeroMQ
         #expect(Array(rows[12..<16]) == zip(qRow(5), rRow(0)).map { $0 * $1 })
     }
 }
+
+/// One loop thread serves lookups and pushes, a batch from each socket a turn: a flood of lookups
+/// queued ahead of a trainer's push must not make the push wait for all of them.
+@Suite(.serialized) struct PushFairnessTests {
+    @Test func aFloodOfLookupsDoesNotHoldBackAPush() throws {
+        let model = Fixtures.randomModel(items: 2_000, dim: 32, heads: 2, layers: 1, maxHistory: 10, seed: 5)
+        let server = try InProcessEmbeddingServer(model: model, learningRate: 0.1)
+        let context = ZMQContext()
+        let flood = try Socket(context, .dealer)
+        try flood.setHighWaterMarks(send: 0, receive: 0)
+        try flood.connect(server.lookupEndpoint)
+        let pusher = try Socket(context, .dealer)
+        try pusher.connect(server.pushEndpoint)
+        // Make sure both connections are up before the flood starts.
+        let warm = try EmbeddingClient(context: context, endpoints: [server.lookupEndpoint])
+        _ = try warm.lookup([1], deadline: .after(milliseconds: 5_000)).get()
+
+        let floodCount = 2_000
+        let lookup = LookupRequest(header: RequestHeader(requestID: 1, deadline: nil), ids: Array(0..<400)).encoded()
+        for _ in 0..<floodCount { try flood.send(parts: [lookup]) }
+        usleep(2_000)
+        let push = PushRequest(header: RequestHeader(requestID: 2, deadline: nil), ids: [3], gradients: [Float](repeating: 0.1, count: 32))
+        try pusher.send(parts: [push.encoded()])
+
+        var answered = 0
+        func readLookups() throws { while try flood.receiveMessage(dontWait: true) != nil { answered += 1 } }
+        var poller = Poller([flood, pusher])
+        let deadline = Date().addingTimeInterval(20)
+        var pushReplied = false
+        while !pushReplied && Date() < deadline {
+            let ready = try poller.poll(timeoutMilliseconds: 100)
+            if ready[1], try pusher.receiveMessage(dontWait: true) != nil { pushReplied = true }
+            if ready[0] { try readLookups() }
+        }
+        try #require(pushReplied, "the push was never answered")
+        let atPushReply = answered
+        while answered < floodCount && Date() < deadline {
+            if try poller.poll(timeoutMilliseconds: 100)[0] { try readLookups() }
+        }
+        #expect(answered == floodCount, "every lookup answered")
+        // Served in turns, the push is answered after at most a batch or two of the queued
+        // lookups; drained socket by socket, it waited for all of them.
+        #expect(atPushReply < floodCount / 2, "the push was answered after \(atPushReply) of \(floodCount) queued lookups")
+    }
+}

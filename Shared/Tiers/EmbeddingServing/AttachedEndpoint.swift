@@ -9,8 +9,9 @@ public protocol AttachedEndpoint: AnyObject {
     var socket: Socket { get }
     /// How long the loop may sleep before this endpoint has work due (at most `idle`).
     func pollTimeout(now: Instant, idle: Duration) -> Duration
-    /// Reads and handles everything waiting on `socket`.
-    func drain() throws
+    /// Reads and handles at most `limit` messages waiting on `socket` (the loop polls again for
+    /// the rest, after the lookups waiting meanwhile had their turn).
+    func drain(limit: Int) throws
     /// Performs timed work (held replies, snapshots); `force` does all of it now (at shutdown).
     func flush(now: Instant, force: Bool)
 }

@@ -23,6 +23,8 @@ public struct EmbeddingServerConfiguration: Sendable {
 /// Lookups are memory copies, far cheaper than a round trip, so one thread per shard keeps up; more
 /// throughput comes from more shards.
 public final class EmbeddingServer: Sendable {
+    /// Messages read from one socket per loop turn before the other gets its turn.
+    static let batch = 64
     /// Makes the attached endpoint on the loop thread (its socket must live there).
     public typealias Attach = @Sendable (ZMQContext) throws -> any AttachedEndpoint
 
@@ -63,13 +65,17 @@ public final class EmbeddingServer: Sendable {
         while !stop.isStopped {
             let timeout = attached?.pollTimeout(now: .now, idle: idle) ?? idle
             let ready = try poller.poll(timeoutMilliseconds: Int(timeout.milliseconds))
+            // At most a batch from each socket a turn (zmq_poll reports what is left next time): a
+            // flood of lookups must not hold back the trainers' pushes, nor a flood of pushes the
+            // lookups.
             if ready[0] {
-                while let frames = try socket.receiveMessage(dontWait: true) {
+                for _ in 0..<Self.batch {
+                    guard let frames = try socket.receiveMessage(dontWait: true) else { break }
                     serve(frames, on: socket, metrics: metrics)
                 }
             }
             if let attached {
-                if ready[1] { try attached.drain() }
+                if ready[1] { try attached.drain(limit: Self.batch) }
                 attached.flush(now: .now, force: false)
             }
             if let zap, ready.last == true {

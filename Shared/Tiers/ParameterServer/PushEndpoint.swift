@@ -31,9 +31,10 @@ final class PushEndpoint: AttachedEndpoint {
         return due <= now ? .zero : min(idle, due - now + .milliseconds(1))
     }
 
-    /// Reads every waiting push, applies it, and holds its reply until the next sync.
-    func drain() throws(ZMQError) {
-        while let frames = try socket.receiveMessage(dontWait: true) {
+    /// Reads up to `limit` waiting pushes, applies them, and holds their replies until the next sync.
+    func drain(limit: Int) throws(ZMQError) {
+        for _ in 0..<limit {
+            guard let frames = try socket.receiveMessage(dontWait: true) else { return }
             guard let envelope = RouterEnvelope(frames) else { continue }
             let reply =
                 envelope.body.count == 1

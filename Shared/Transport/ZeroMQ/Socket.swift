@@ -98,6 +98,12 @@ public final class Socket {
     public func setReceiveTimeout(milliseconds: Int32) throws(ZMQError) { try setInt(ZMQ_RCVTIMEO, milliseconds) }
     public func setSendTimeout(milliseconds: Int32) throws(ZMQError) { try setInt(ZMQ_SNDTIMEO, milliseconds) }
     /// Makes a ROUTER report unroutable peers (EHOSTUNREACH) instead of silently dropping.
+    /// Messages queued per peer before sends block (or a ROUTER drops) and reads stop; 0: no limit.
+    public func setHighWaterMarks(send: Int32, receive: Int32) throws(ZMQError) {
+        try setInt(ZMQ_SNDHWM, send)
+        try setInt(ZMQ_RCVHWM, receive)
+    }
+
     public func setRouterMandatory(_ on: Bool) throws(ZMQError) { try setInt(ZMQ_ROUTER_MANDATORY, on ? 1 : 0) }
     /// libzmq disconnects a peer that sends a larger message; protects memory from hostile peers.
     public func setMaxMessageSize(_ bytes: Int64) throws(ZMQError) { try setInt64(ZMQ_MAXMSGSIZE, bytes) }
