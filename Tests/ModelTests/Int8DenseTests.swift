@@ -47,6 +47,34 @@ import Testing
         }
     }
 
+    /// Requantizing an int8 product for the next int8 layer gives what dequantizing then
+    /// quantizing gives, bit for bit, on every path (the FFN's fused hidden layer).
+    @Test(arguments: CPU.current.supportedPaths, [37, 256])
+    func requantizedRowsEqualDequantizeThenQuantize(path: KernelPath, cols: Int) {
+        let rows = 6
+        let products = (0..<(rows * cols)).map { Int32(($0 * 7_919) % 20_001) - 10_000 }
+        var rowScales = (0..<rows).map { Float($0 + 1) / 3_000 }
+        rowScales[4] = 0  // a row of the bias alone
+        let columnScales = (0..<cols).map { Float(($0 * 31) % 97 + 1) / 500 }
+        let bias = (0..<cols).map { Float(($0 * 13) % 29) / 10 - 1.5 }
+        for relu in [false, true] {
+            var widened = [Float](repeating: 0, count: rows * cols)
+            Kernels.dequantizeRowsForTests(
+                path, rows: rows, cols: cols, products, rowScales: rowScales, columnScales: columnScales, bias: bias, relu: relu,
+                accumulate: false, into: &widened)
+            var expectedCodes = [Int8](repeating: 0, count: rows * cols)
+            var expectedScales = [Float](repeating: 0, count: rows)
+            Kernels.quantizeRowsForTests(path, rows: rows, cols: cols, widened, into: &expectedCodes, scales: &expectedScales)
+            var codes = [Int8](repeating: 0, count: rows * cols)
+            var scales = [Float](repeating: 0, count: rows)
+            Kernels.requantizeRowsForTests(
+                path, rows: rows, cols: cols, products, rowScales: rowScales, columnScales: columnScales, bias: bias, relu: relu,
+                into: &codes, scales: &scales)
+            #expect(scales == expectedScales, "relu \(relu)")
+            #expect(codes == expectedCodes, "relu \(relu)")
+        }
+    }
+
     /// Rows are quantized one by one, so a history row gets the same codes alone or beside a
     /// candidate: amortized = naive holds under int8 as under f32 (same tolerance, 1e-4).
     @Test(arguments: [1, 200], [33, 1000])

@@ -571,6 +571,78 @@ AVX512 static void dequantize_rows_avx512(int rows, int cols, const int32_t *res
     }
 }
 
+/* One int8 layer's product requantized for the next int8 layer with no f32 pass between them:
+   each row's values are computed as rs_dequantize_rows computes them (without accumulate), once for
+   their largest magnitude and again to quantize them as rs_quantize_rows_s8 would. The row of
+   int32 products stays in L1 between the passes. */
+static inline float requantized_value(float row_scale, float col_scale, int32_t acc, const float *bias, int c, int relu) {
+    float v = (row_scale * col_scale) * (float)acc;
+    if (bias) v += bias[c];
+    return relu ? (v > 0.0f ? v : 0.0f) : v;
+}
+static void requantize_rows_generic(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
+                                    const float *restrict col_scales, const float *restrict bias, int relu, int8_t *restrict out,
+                                    float *restrict out_scales) {
+    for (int r = 0; r < rows; r++) {
+        const int32_t *a = acc + (long)r * cols;
+        float largest = 0.0f;
+        for (int c = 0; c < cols; c++) largest = fmaxf(largest, fabsf(requantized_value(row_scales[r], col_scales[c], a[c], bias, c, relu)));
+        float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+        float inverse = 1.0f / scale;
+        int8_t *q = out + (long)r * cols;
+        for (int c = 0; c < cols; c++) {
+            float v = rintf(requantized_value(row_scales[r], col_scales[c], a[c], bias, c, relu) * inverse);
+            q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
+        }
+        out_scales[r] = scale;
+    }
+}
+AVX512 static inline __m512 requantized_value512(__m512 rs, const float *col_scales, const int32_t *a, const float *bias, int c,
+                                                 __mmask16 m, int relu) {
+    __m512 v = _mm512_mul_ps(_mm512_mul_ps(rs, _mm512_maskz_loadu_ps(m, col_scales + c)), _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, a + c)));
+    if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + c));
+    return relu ? _mm512_max_ps(v, _mm512_setzero_ps()) : v;
+}
+AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
+                                          const float *restrict col_scales, const float *restrict bias, int relu, int8_t *restrict out,
+                                          float *restrict out_scales) {
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    for (int r = 0; r < rows; r++) {
+        const int32_t *a = acc + (long)r * cols;
+        __m512 rs = _mm512_set1_ps(row_scales[r]);
+        __m512 largest = _mm512_setzero_ps();
+        for (int c = 0; c < cols; c += 16) {
+            __mmask16 m = tail_mask(cols - c);
+            largest = _mm512_max_ps(largest, _mm512_andnot_ps(sign, requantized_value512(rs, col_scales, a, bias, c, m, relu)));
+        }
+        float top = _mm512_reduce_max_ps(largest);
+        float scale = top > 0.0f ? top / 127.0f : 1.0f;
+        __m512 inverse = _mm512_set1_ps(1.0f / scale);
+        int8_t *q = out + (long)r * cols;
+        int c = 0;
+        for (; c + 64 <= cols; c += 64) {
+            __m512i w[4];
+            for (int i = 0; i < 4; i++)
+                w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(requantized_value512(rs, col_scales, a, bias, c + 16 * i, 0xFFFF, relu), inverse));
+            __m512i packed = _mm512_packs_epi16(_mm512_packs_epi32(w[0], w[1]), _mm512_packs_epi32(w[2], w[3]));
+            _mm512_storeu_si512(q + c, _mm512_permutexvar_epi32(order, packed));
+        }
+        for (; c < cols; c += 16) {
+            __mmask16 m = tail_mask(cols - c);
+            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(requantized_value512(rs, col_scales, a, bias, c, m, relu), inverse));
+            _mm512_mask_cvtsepi32_storeu_epi8(q + c, m, v);
+        }
+        out_scales[r] = scale;
+    }
+}
+
+void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
+                        const float *bias, int relu, int8_t *out, float *out_scales) {
+    if (path == RS_PATH_AVX512) requantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
+    else requantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
+}
+
 void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales) {
     if (path == RS_PATH_AVX512) quantize_rows_avx512(rows, cols, x, ld, out, scales);
     else quantize_rows_generic(rows, cols, x, ld, out, scales);

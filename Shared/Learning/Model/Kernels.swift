@@ -93,6 +93,26 @@ public enum Kernels {
             path.rawValue, Int32(rows), Int32(cols), acc, rowScales, columnScales, bias, relu ? 1 : 0, accumulate ? 1 : 0, out, Int32(ld))
     }
 
+    /// `dequantizeRows` (without accumulate) then `quantizeRows` of its result in one kernel, bit for
+    /// bit, with no f32 rows written: an int8 layer feeding another (the FFN's two layers).
+    static func requantizeRows(
+        _ path: KernelPath, rows: Int, cols: Int, _ acc: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+        columnScales: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, into out: UnsafeMutablePointer<Int8>,
+        scales: UnsafeMutablePointer<Float>
+    ) {
+        rs_requantize_rows(path.rawValue, Int32(rows), Int32(cols), acc, rowScales, columnScales, bias, relu ? 1 : 0, out, scales)
+    }
+
+    /// `requantizeRows` on arrays, for tests.
+    public static func requantizeRowsForTests(
+        _ path: KernelPath, rows: Int, cols: Int, _ products: [Int32], rowScales: [Float], columnScales: [Float], bias: [Float],
+        relu: Bool, into codes: inout [Int8], scales: inout [Float]
+    ) {
+        requantizeRows(
+            path, rows: rows, cols: cols, products, rowScales: rowScales, columnScales: columnScales, bias: bias, relu: relu,
+            into: &codes, scales: &scales)
+    }
+
     /// `quantizeRows` on arrays, for tests.
     public static func quantizeRowsForTests(
         _ path: KernelPath, rows: Int, cols: Int, _ x: [Float], into codes: inout [Int8], scales: inout [Float]

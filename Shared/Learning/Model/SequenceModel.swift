@@ -99,9 +99,40 @@ public final class SequenceModel: Sendable {
         linear(attention, rows: rows, inputs: d, w.output, w.outputBias, accumulate: true, into: x, workspace: workspace)
 
         Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
+        if let fc1 = quantized[ObjectIdentifier(w.ffn1)], let fc2 = quantized[ObjectIdentifier(w.ffn2)] {
+            return int8FeedForward(normed, rows: rows, fc1, w.ffn1Bias, fc2, w.ffn2Bias, into: x, workspace: workspace)
+        }
         let hidden = workspace.buffer(.ffn, count: rows * config.ffnDim)
         linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, relu: true, into: hidden, workspace: workspace)
         linear(hidden, rows: rows, inputs: config.ffnDim, w.ffn2, w.ffn2Bias, accumulate: true, into: x, workspace: workspace)
+    }
+
+    /// The FFN on int8 dense layers: what two `linear` calls compute, bit for bit, but the hidden
+    /// layer goes from the first int8 product straight to the second's int8 input
+    /// (`requantizeRows`), never written as f32 (the widest activation of the block).
+    func int8FeedForward(
+        _ input: UnsafePointer<Float>, rows: Int, _ fc1: QuantizedMatrix, _ fc1Bias: Tensor, _ fc2: QuantizedMatrix, _ fc2Bias: Tensor,
+        into x: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        let (d, hidden) = (config.dim, config.ffnDim)
+        let codes = workspace.buffer(.quantized, count: rows * d, of: Int8.self)
+        let rowScales = workspace.buffer(.rowScales, count: rows)
+        let products = workspace.buffer(.products, count: rows * max(hidden, d), of: Int32.self)
+        let hiddenCodes = workspace.buffer(.hiddenCodes, count: rows * hidden, of: Int8.self)
+        let hiddenScales = workspace.buffer(.hiddenScales, count: rows)
+        Kernels.quantizeRows(kernelPath, rows: rows, cols: d, input, ld: d, into: codes, scales: rowScales)
+        Kernels.gemmS8(m: rows, n: hidden, k: d, a: codes, lda: d, b: fc1.values, ldb: hidden, c: products, ldc: hidden)
+        fc1.scales.withUnsafeBufferPointer { scales in
+            Kernels.requantizeRows(
+                kernelPath, rows: rows, cols: hidden, products, rowScales: rowScales, columnScales: scales.baseAddress!,
+                bias: fc1Bias.data, relu: true, into: hiddenCodes, scales: hiddenScales)
+        }
+        Kernels.gemmS8(m: rows, n: d, k: hidden, a: hiddenCodes, lda: hidden, b: fc2.values, ldb: d, c: products, ldc: d)
+        fc2.scales.withUnsafeBufferPointer { scales in
+            Kernels.dequantizeRows(
+                kernelPath, rows: rows, cols: d, products, rowScales: hiddenScales, columnScales: scales.baseAddress!,
+                bias: fc2Bias.data, relu: false, accumulate: true, into: x, ld: d)
+        }
     }
 
     /// Only block `layer`'s keys and values of `rows` tokens: what the history pass needs of its

@@ -7,12 +7,12 @@ public final class Workspace {
     private var rawBuffers: [RawSlot: (pointer: UnsafeMutableRawPointer, bytes: Int)] = [:]
 
     enum Slot: Hashable {
-        case tokens, normed, query, attention, scores, sums, ffn, keys, values, head, rowScales
+        case tokens, normed, query, attention, scores, sums, ffn, keys, values, head, rowScales, hiddenScales
     }
 
     /// Scratch of other element types: the int8 dense path's quantized inputs and int32 products.
     enum RawSlot: Hashable {
-        case quantized, products
+        case quantized, products, hiddenCodes
     }
 
     public init() {}

@@ -63,5 +63,9 @@ void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, i
  * col_scales[c] * acc[r * cols + c] + (bias ? bias[c] : 0), then max(0, ·) when relu. */
 void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
                         const float *bias, int relu, int accumulate, float *out, int ld);
+/* rs_dequantize_rows (no accumulate) then rs_quantize_rows_s8 of its result, in one kernel with no
+ * f32 rows written: out and out_scales are what those two would give, bit for bit. */
+void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
+                        const float *bias, int relu, int8_t *out, float *out_scales);
 
 #endif
