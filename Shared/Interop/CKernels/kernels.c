@@ -513,6 +513,14 @@ void rs_argmin_rows(int path, int rows, int cols, const float *x, int ld, const 
     }
 
 static void quantize_rows_generic(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) { QUANTIZE_BODY }
+/* 64 int32 codes (four vectors, in order) stored as 64 int8 with signed saturation: two saturating
+   packs and one dword permute (the packs interleave 128-bit lanes). A masked narrowing store per 16
+   values (vpmovsdb to memory) was most of the quantize kernel's time. */
+AVX512 static inline void store_codes64(int8_t *q, __m512i a, __m512i b, __m512i c, __m512i d) {
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    __m512i packed = _mm512_packs_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(c, d));
+    _mm512_storeu_si512(q, _mm512_permutexvar_epi32(order, packed));
+}
 AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) {
     const __m512 sign = _mm512_set1_ps(-0.0f);
     for (int r = 0; r < rows; r++) {
@@ -526,19 +534,12 @@ AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restric
         float scale = top > 0.0f ? top / 127.0f : 1.0f;
         __m512 inverse = _mm512_set1_ps(1.0f / scale);
         int8_t *q = out + (long)r * cols;
-        /* Round to nearest even (MXCSR's default), saturate to int8: |x| / scale <= 127. Whole
-           64-value blocks narrow with two saturating packs and one dword permute (the packs
-           interleave 128-bit lanes): a masked narrowing store per 16 values (vpmovsdb to memory)
-           was most of this kernel's time. */
-        const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        /* Round to nearest even (MXCSR's default), saturate to int8: |x| / scale <= 127. */
         int c = 0;
         for (; c + 64 <= cols; c += 64) {
-            __m512i a = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c), inverse));
-            __m512i b = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c + 16), inverse));
-            __m512i d = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c + 32), inverse));
-            __m512i e = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c + 48), inverse));
-            __m512i packed = _mm512_packs_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(d, e));
-            _mm512_storeu_si512(q + c, _mm512_permutexvar_epi32(order, packed));
+            __m512i w[4];
+            for (int i = 0; i < 4; i++) w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c + 16 * i), inverse));
+            store_codes64(q + c, w[0], w[1], w[2], w[3]);
         }
         for (; c < cols; c += 16) {
             __mmask16 m = tail_mask(cols - c);
@@ -607,7 +608,6 @@ AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *res
                                           const float *restrict col_scales, const float *restrict bias, int relu, int8_t *restrict out,
                                           float *restrict out_scales) {
     const __m512 sign = _mm512_set1_ps(-0.0f);
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     for (int r = 0; r < rows; r++) {
         const int32_t *a = acc + (long)r * cols;
         __m512 rs = _mm512_set1_ps(row_scales[r]);
@@ -625,8 +625,7 @@ AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *res
             __m512i w[4];
             for (int i = 0; i < 4; i++)
                 w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(requantized_value512(rs, col_scales, a, bias, c + 16 * i, 0xFFFF, relu), inverse));
-            __m512i packed = _mm512_packs_epi16(_mm512_packs_epi32(w[0], w[1]), _mm512_packs_epi32(w[2], w[3]));
-            _mm512_storeu_si512(q + c, _mm512_permutexvar_epi32(order, packed));
+            store_codes64(q + c, w[0], w[1], w[2], w[3]);
         }
         for (; c < cols; c += 16) {
             __mmask16 m = tail_mask(cols - c);
