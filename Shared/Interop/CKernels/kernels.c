@@ -209,33 +209,78 @@ AVX512 static inline __m512 exp512(__m512 x) {
 
 static inline __mmask16 tail_mask(int remaining) { return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1); }
 
+/* e^(s - max) for the softmax, as 2^t with t = s log2(e) - max log2(e) (one FMA a vector): VREDUCEPS
+ * splits off t's fraction f = t - floor(t), a degree-5 polynomial gives 2^f (relative error
+ * 1.5e-7 on [0, 1), fitted for this), VSCALEFPS multiplies by 2^floor(t). About half the
+ * instructions of exp512, which this kernel spent most of its time in. What it gives up: t's own
+ * rounding (|t| * 6e-8 relative, so only where e^(s - max) is already small beside a row sum of
+ * at least 1), and below 2^-126 it returns 2^-126 instead of 0. An error common to a whole row
+ * (max log2(e) rounded) cancels in the normalization. */
+AVX512 static inline __m512 exp2_softmax512(__m512 t) {
+    t = _mm512_max_ps(t, _mm512_set1_ps(-126.0f));
+    __m512 f = _mm512_reduce_ps(t, 0x01);
+    __m512 p = _mm512_set1_ps(1.8776139477e-3f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(8.9893853292e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5826134980e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4015374482e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9315302372e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.9999994040e-1f));
+    return _mm512_scalef_ps(p, t);
+}
+
+/* Four independent maxima over whole vectors, then the tail: a single accumulator merged by masked
+ * loads made one dependency chain through the row. */
+AVX512 static inline float row_max512(const float *row, int count) {
+    __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+    int c = 0;
+    for (; c + 64 <= count; c += 64) {
+        m0 = _mm512_max_ps(m0, _mm512_loadu_ps(row + c));
+        m1 = _mm512_max_ps(m1, _mm512_loadu_ps(row + c + 16));
+        m2 = _mm512_max_ps(m2, _mm512_loadu_ps(row + c + 32));
+        m3 = _mm512_max_ps(m3, _mm512_loadu_ps(row + c + 48));
+    }
+    for (; c + 16 <= count; c += 16) m0 = _mm512_max_ps(m0, _mm512_loadu_ps(row + c));
+    if (c < count) m1 = _mm512_mask_max_ps(m1, tail_mask(count - c), m1, _mm512_maskz_loadu_ps(tail_mask(count - c), row + c));
+    return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+}
+
+static inline int visible_columns(int r, int cols, int first, int step, int limit) {
+    int count = first + r * step;
+    if (count > limit) count = limit;
+    return count > cols ? cols : count;
+}
+
+/* Rows go in blocks of 64: every row's maximum first, then every row's exponentials, so one row's
+ * horizontal reductions overlap the next row's work instead of stalling it. */
 AVX512 static void softmax_rows_avx512(int rows, int cols, float *x, int ld, int first, int step, int limit, float *inverse_out) {
-    for (int r = 0; r < rows; r++) {
-        float *row = x + (long)r * ld;
-        int count = first + r * step;
-        if (count > limit) count = limit;
-        if (count > cols) count = cols;
-        __m512 m = _mm512_set1_ps(-INFINITY);
-        for (int c = 0; c < count; c += 16) m = _mm512_max_ps(m, _mm512_mask_loadu_ps(m, tail_mask(count - c), row + c));
-        __m512 shift = _mm512_set1_ps(_mm512_reduce_max_ps(m)), sum = _mm512_setzero_ps();
-        for (int c = 0; c < count; c += 16) {
-            __mmask16 k = tail_mask(count - c);
-            __m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + c), shift));
-            e = _mm512_maskz_mov_ps(k, e);
-            _mm512_mask_storeu_ps(row + c, k, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        float total = _mm512_reduce_add_ps(sum);
-        if (inverse_out) {
-            inverse_out[r] = 1.0f / total;
-        } else {
-            __m512 inverse = _mm512_set1_ps(1.0f / total);
+    const __m512 log2e = _mm512_set1_ps(LOG2E);
+    float shifts[64];
+    for (int block = 0; block < rows; block += 64) {
+        int end = block + 64 < rows ? block + 64 : rows;
+        for (int r = block; r < end; r++)
+            shifts[r - block] = row_max512(x + (long)r * ld, visible_columns(r, cols, first, step, limit)) * LOG2E;
+        for (int r = block; r < end; r++) {
+            float *row = x + (long)r * ld;
+            int count = visible_columns(r, cols, first, step, limit);
+            __m512 shift = _mm512_set1_ps(shifts[r - block]), sum = _mm512_setzero_ps();
             for (int c = 0; c < count; c += 16) {
                 __mmask16 k = tail_mask(count - c);
-                _mm512_mask_storeu_ps(row + c, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + c), inverse));
+                __m512 e = exp2_softmax512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(k, row + c), log2e, shift));
+                _mm512_mask_storeu_ps(row + c, k, e);
+                sum = _mm512_mask_add_ps(sum, k, sum, e);
             }
+            float total = _mm512_reduce_add_ps(sum);
+            if (inverse_out) {
+                inverse_out[r] = 1.0f / total;
+            } else {
+                __m512 inverse = _mm512_set1_ps(1.0f / total);
+                for (int c = 0; c < count; c += 16) {
+                    __mmask16 k = tail_mask(count - c);
+                    _mm512_mask_storeu_ps(row + c, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + c), inverse));
+                }
+            }
+            for (int c = count; c < cols; c += 16) _mm512_mask_storeu_ps(row + c, tail_mask(cols - c), _mm512_setzero_ps());
         }
-        for (int c = count; c < cols; c += 16) _mm512_mask_storeu_ps(row + c, tail_mask(cols - c), _mm512_setzero_ps());
     }
 }
 
