@@ -1,6 +1,7 @@
 /* Element-wise kernels in three builds: generic x86-64, AVX2+FMA, AVX-512 (see ckernels.h).
  * exp is Cephes' expf in every build (range reduction by ln 2, degree-6 polynomial, about 2 ulp on
- * [-87, 88]; below -87 gives 0), so the paths differ only by rounding order. */
+ * [-87, 88]; below -87 gives 0), so the paths differ only by rounding order; the one exception is
+ * the AVX-512 softmax, whose exponentials are 2^t with a 1.5e-7 polynomial (exp2_softmax512). */
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
