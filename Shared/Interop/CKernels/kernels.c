@@ -3,7 +3,7 @@
  * [-87, 88]; below -87 gives 0), so the paths differ only by rounding order; the one exception is
  * the AVX-512 softmax, whose exponentials are 2^t with a 1.5e-7 polynomial (exp2_softmax512). */
 #include "ckernels.h"
-#include <immintrin.h>
+#include "simd.h"
 #include <math.h>
 
 #define EXP_LOW -87.0f
@@ -190,7 +190,6 @@ AVX2 static void bias_activation_avx2(int rows, int cols, float *x, int ld, cons
 
 /* ---------- AVX-512 ---------- */
 
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 
 AVX512 static inline __m512 exp512(__m512 x) {
     __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_LOW), _CMP_GE_OQ);
@@ -208,26 +207,6 @@ AVX512 static inline __m512 exp512(__m512 x) {
     return _mm512_maskz_mov_ps(keep, _mm512_scalef_ps(p, n));
 }
 
-static inline __mmask16 tail_mask(int remaining) { return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1); }
-
-/* e^(s - max) for the softmax, as 2^t with t = s log2(e) - max log2(e) (one FMA a vector): VREDUCEPS
- * splits off t's fraction f = t - floor(t), a degree-5 polynomial gives 2^f (relative error
- * 1.5e-7 on [0, 1), fitted for this), VSCALEFPS multiplies by 2^floor(t). About half the
- * instructions of exp512, which this kernel spent most of its time in. What it gives up: t's own
- * rounding (|t| * 6e-8 relative, so only where e^(s - max) is already small beside a row sum of
- * at least 1), and below 2^-126 it returns 2^-126 instead of 0. An error common to a whole row
- * (max log2(e) rounded) cancels in the normalization. */
-AVX512 static inline __m512 exp2_softmax512(__m512 t) {
-    t = _mm512_max_ps(t, _mm512_set1_ps(-126.0f));
-    __m512 f = _mm512_reduce_ps(t, 0x01);
-    __m512 p = _mm512_set1_ps(1.8776139477e-3f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(8.9893853292e-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5826134980e-2f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4015374482e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9315302372e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.9999994040e-1f));
-    return _mm512_scalef_ps(p, t);
-}
 
 /* Four independent maxima over whole vectors, then the tail: a single accumulator merged by masked
  * loads made one dependency chain through the row. */
@@ -285,6 +264,36 @@ AVX512 static void softmax_rows_avx512(int rows, int cols, float *x, int ld, int
     }
 }
 
+/* A row's mean and 1 / sqrt(variance + eps) for dim % 16 == 0, shared by the LayerNorm kernels so
+ * they agree bit for bit. Two accumulators each halve the dependency chains: LayerNorm rows are
+ * short (64 values) and the kernel was bound by their latency. */
+AVX512 static inline void layer_norm_stats512(const float *in, int dim, float eps, __m512 *mean, __m512 *scale) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= dim; i += 32) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(in + i));
+        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(in + i + 16));
+    }
+    if (i < dim) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(in + i));
+    *mean = _mm512_set1_ps(_mm512_reduce_add_ps(_mm512_add_ps(s0, s1)) / dim);
+    __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
+    for (i = 0; i + 32 <= dim; i += 32) {
+        __m512 c0 = _mm512_sub_ps(_mm512_loadu_ps(in + i), *mean), c1 = _mm512_sub_ps(_mm512_loadu_ps(in + i + 16), *mean);
+        v0 = _mm512_fmadd_ps(c0, c0, v0);
+        v1 = _mm512_fmadd_ps(c1, c1, v1);
+    }
+    if (i < dim) {
+        __m512 c0 = _mm512_sub_ps(_mm512_loadu_ps(in + i), *mean);
+        v0 = _mm512_fmadd_ps(c0, c0, v0);
+    }
+    *scale = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(_mm512_add_ps(v0, v1)) / dim + eps));
+}
+
+AVX512 static inline __m512 layer_norm_value512(const float *in, const float *w, const float *b, int i, __m512 mean, __m512 scale) {
+    __m512 normed = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(in + i), mean), scale);
+    return _mm512_fmadd_ps(normed, _mm512_loadu_ps(w + i), _mm512_loadu_ps(b + i));
+}
+
 AVX512 static void layer_norm_avx512(int rows, int dim, const float *x, const float *w, const float *b, float *out, float eps) {
     if (dim % 16 != 0) {
         layer_norm_generic(rows, dim, x, w, b, out, eps);
@@ -293,19 +302,9 @@ AVX512 static void layer_norm_avx512(int rows, int dim, const float *x, const fl
     for (int r = 0; r < rows; r++) {
         const float *in = x + (long)r * dim;
         float *o = out + (long)r * dim;
-        __m512 s = _mm512_setzero_ps();
-        for (int i = 0; i < dim; i += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(in + i));
-        __m512 mean = _mm512_set1_ps(_mm512_reduce_add_ps(s) / dim);
-        __m512 v = _mm512_setzero_ps();
-        for (int i = 0; i < dim; i += 16) {
-            __m512 centered = _mm512_sub_ps(_mm512_loadu_ps(in + i), mean);
-            v = _mm512_fmadd_ps(centered, centered, v);
-        }
-        __m512 scale = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(v) / dim + eps));
-        for (int i = 0; i < dim; i += 16) {
-            __m512 normed = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(in + i), mean), scale);
-            _mm512_storeu_ps(o + i, _mm512_fmadd_ps(normed, _mm512_loadu_ps(w + i), _mm512_loadu_ps(b + i)));
-        }
+        __m512 mean, scale;
+        layer_norm_stats512(in, dim, eps, &mean, &scale);
+        for (int i = 0; i < dim; i += 16) _mm512_storeu_ps(o + i, layer_norm_value512(in, w, b, i, mean, scale));
     }
 }
 
@@ -559,14 +558,6 @@ void rs_argmin_rows(int path, int rows, int cols, const float *x, int ld, const 
     }
 
 static void quantize_rows_generic(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) { QUANTIZE_BODY }
-/* 64 int32 codes (four vectors, in order) stored as 64 int8 with signed saturation: two saturating
-   packs and one dword permute (the packs interleave 128-bit lanes). A masked narrowing store per 16
-   values (vpmovsdb to memory) was most of the quantize kernel's time. */
-AVX512 static inline void store_codes64(int8_t *q, __m512i a, __m512i b, __m512i c, __m512i d) {
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    __m512i packed = _mm512_packs_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(c, d));
-    _mm512_storeu_si512(q, _mm512_permutexvar_epi32(order, packed));
-}
 AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) {
     const __m512 sign = _mm512_set1_ps(-0.0f);
     for (int r = 0; r < rows; r++) {
@@ -691,6 +682,44 @@ void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const 
 void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales) {
     if (path == RS_PATH_AVX512) quantize_rows_avx512(rows, cols, x, ld, out, scales);
     else quantize_rows_generic(rows, cols, x, ld, out, scales);
+}
+
+/* rs_layer_norm then rs_quantize_rows_s8 of its rows, bit for bit, with no f32 rows written, for
+ * 64-wide rows (the model's width): the four normalized vectors stay in registers while their
+ * largest magnitude is found. */
+AVX512 static void layer_norm_quantize64_avx512(int rows, const float *x, const float *w, const float *b, float eps, int8_t *out,
+                                                float *scales) {
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    for (int r = 0; r < rows; r++) {
+        const float *in = x + (long)r * 64;
+        __m512 mean, scale;
+        layer_norm_stats512(in, 64, eps, &mean, &scale);
+        __m512 n0 = layer_norm_value512(in, w, b, 0, mean, scale), n1 = layer_norm_value512(in, w, b, 16, mean, scale);
+        __m512 n2 = layer_norm_value512(in, w, b, 32, mean, scale), n3 = layer_norm_value512(in, w, b, 48, mean, scale);
+        __m512 largest = _mm512_max_ps(_mm512_max_ps(_mm512_andnot_ps(sign, n0), _mm512_andnot_ps(sign, n1)),
+                                       _mm512_max_ps(_mm512_andnot_ps(sign, n2), _mm512_andnot_ps(sign, n3)));
+        float top = _mm512_reduce_max_ps(largest);
+        float row_scale = top > 0.0f ? top / 127.0f : 1.0f;
+        __m512 inverse = _mm512_set1_ps(1.0f / row_scale);
+        store_codes64(out + (long)r * 64, _mm512_cvtps_epi32(_mm512_mul_ps(n0, inverse)), _mm512_cvtps_epi32(_mm512_mul_ps(n1, inverse)),
+                      _mm512_cvtps_epi32(_mm512_mul_ps(n2, inverse)), _mm512_cvtps_epi32(_mm512_mul_ps(n3, inverse)));
+        scales[r] = row_scale;
+    }
+}
+
+void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float eps, int8_t *out,
+                            float *scales) {
+    if (path == RS_PATH_AVX512 && dim == 64) {
+        layer_norm_quantize64_avx512(rows, x, weight, bias, eps, out, scales);
+        return;
+    }
+    /* Row by row through a stack row: the kernels are row-independent, so this is what the two
+       calls give. */
+    float normed[dim];
+    for (int r = 0; r < rows; r++) {
+        rs_layer_norm(path, 1, dim, x + (long)r * dim, weight, bias, normed, eps);
+        rs_quantize_rows_s8(path, 1, dim, normed, dim, out + (long)r * dim, scales + r);
+    }
 }
 
 void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,

@@ -74,6 +74,56 @@ public enum Kernels {
         _ = dnnl_gemm_s8s8s32(78, 78, 70, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), 0, b, Int64(ldb), 0, 0, c, Int64(ldc), &offset)
     }
 
+    /// `C = A · B` in int32 for u8 `A` (m x k) and int8 `B` (k x n), row-major: the attention
+    /// weights' codes times the history's int8 values-times-output.
+    @inline(__always)
+    static func gemmU8S8(
+        m: Int, n: Int, k: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafePointer<Int8>, ldb: Int, c: UnsafeMutablePointer<Int32>,
+        ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        var offset: Int32 = 0
+        _ = dnnl_gemm_u8s8s32(78, 78, 70, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), 0, b, Int64(ldb), 0, 0, c, Int64(ldc), &offset)
+    }
+
+    /// Int8 columns of `x` (`rows x cols`, leading dimension `ld`) into `out` (leading dimension
+    /// `ldo`) and their scales.
+    static func quantizeColumns(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafePointer<Float>, ld: Int, into out: UnsafeMutablePointer<Int8>, ldo: Int,
+        scales: UnsafeMutablePointer<Float>
+    ) {
+        rs_quantize_columns_s8(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), out, Int32(ldo), scales)
+    }
+
+    /// Attention weights as u8 codes from int32 scores (`rs_softmax_codes`), with 1 / (sum of a
+    /// row's codes) per row.
+    static func softmaxCodes(
+        _ path: KernelPath, rows: Int, cols: Int, _ scores: UnsafePointer<Int32>, ld: Int, rowScales: UnsafePointer<Float>,
+        columnScales: UnsafePointer<Float>, columnBias: UnsafePointer<Float>, into codes: UnsafeMutablePointer<UInt8>, ldc: Int,
+        inverseSums: UnsafeMutablePointer<Float>
+    ) {
+        rs_softmax_codes(
+            path.rawValue, Int32(rows), Int32(cols), scores, Int32(ld), rowScales, columnScales, columnBias, codes, Int32(ldc),
+            inverseSums)
+    }
+
+    /// `softmaxCodes` on arrays, for tests.
+    public static func softmaxCodesForTests(
+        _ path: KernelPath, rows: Int, cols: Int, _ scores: [Int32], rowScales: [Float], columnScales: [Float], columnBias: [Float],
+        into codes: inout [UInt8], inverseSums: inout [Float]
+    ) {
+        softmaxCodes(
+            path, rows: rows, cols: cols, scores, ld: cols, rowScales: rowScales, columnScales: columnScales, columnBias: columnBias,
+            into: &codes, ldc: cols, inverseSums: &inverseSums)
+    }
+
+    /// `quantizeColumns` on arrays, for tests.
+    public static func quantizeColumnsForTests(
+        _ path: KernelPath, rows: Int, cols: Int, _ x: [Float], into codes: inout [Int8], scales: inout [Float]
+    ) {
+        quantizeColumns(path, rows: rows, cols: cols, x, ld: cols, into: &codes, ldo: cols, scales: &scales)
+    }
+
     /// Int8 rows of `x` (`rows x cols`, leading dimension `ld`) and their scales.
     static func quantizeRows(
         _ path: KernelPath, rows: Int, cols: Int, _ x: UnsafePointer<Float>, ld: Int, into out: UnsafeMutablePointer<Int8>,
@@ -153,6 +203,22 @@ public enum Kernels {
         bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
     ) {
         rs_layer_norm(path.rawValue, Int32(rows), Int32(dim), x, weight, bias, out, 1e-5)
+    }
+
+    /// `layerNorm` then `quantizeRows` of its rows, bit for bit, with no f32 rows written.
+    static func layerNormQuantized(
+        _ path: KernelPath, rows: Int, dim: Int, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>
+    ) {
+        rs_layer_norm_quantize(path.rawValue, Int32(rows), Int32(dim), x, weight, bias, 1e-5, out, scales)
+    }
+
+    /// `layerNormQuantized` on arrays, for tests.
+    public static func layerNormQuantizedForTests(
+        _ path: KernelPath, rows: Int, dim: Int, _ x: [Float], weight: [Float], bias: [Float], into codes: inout [Int8],
+        scales: inout [Float]
+    ) {
+        layerNormQuantized(path, rows: rows, dim: dim, x, weight: weight, bias: bias, into: &codes, scales: &scales)
     }
 
     /// Softmax of each row over its visible columns; later columns become 0 (the mask).

@@ -59,6 +59,10 @@ void rs_exp(int path, int count, const float *x, float *out);
 /* Symmetric int8 quantization of each row: scales[r] = max_c |x[r][c]| / 127 (1 for a zero row),
  * out[r * cols + c] = round-to-nearest-even(x[r][c] / scales[r]), within [-127, 127]. */
 void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales);
+/* rs_layer_norm then rs_quantize_rows_s8 of its result (rows x dim, packed), bit for bit, in one
+ * kernel: a LayerNorm whose only reader is an int8 product. */
+void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float eps, int8_t *out,
+                            float *scales);
 /* The int8 product's f32 result: out[r][c] = (accumulate ? out[r][c] : 0) + row_scales[r] *
  * col_scales[c] * acc[r * cols + c] + (bias ? bias[c] : 0), then max(0, ·) when relu. */
 void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
@@ -67,5 +71,15 @@ void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const 
  * f32 rows written: out and out_scales are what those two would give, bit for bit. */
 void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
                         const float *bias, int relu, int8_t *out, float *out_scales);
+
+/* Int8 attention (attention_int8.c). Symmetric int8 quantization of each column of a rows x cols
+ * matrix: scales[c] = max_r |x[r][c]| / 127 (1 for a zero column), out[r * ldo + c] =
+ * round-to-nearest-even(x[r][c] * (1 / scales[c])), within [-127, 127]. */
+void rs_quantize_columns_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, int ldo, float *scales);
+/* Softmax of int32 attention scores as u8 codes: t[r][c] = (scores[r][c] * row_scales[r]) *
+ * col_scales[c] + col_bias[c] (powers of two), codes[r][c] = round(255 * 2^(t - max_c t)) (2^x to
+ * 7.5e-5), so each row's largest weight is 255, and inverse_sums[r] = 1 / sum_c codes[r][c]. */
+void rs_softmax_codes(int path, int rows, int cols, const int32_t *scores, int ld, const float *row_scales, const float *col_scales,
+                      const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums);
 
 #endif
