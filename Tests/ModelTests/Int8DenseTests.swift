@@ -76,7 +76,8 @@ import Testing
     }
 
     /// Rows are quantized one by one, so a history row gets the same codes alone or beside a
-    /// candidate: amortized = naive holds under int8 as under f32 (same tolerance, 1e-4).
+    /// candidate, and the naive path's candidate attends through int8 tables of its own pass's keys
+    /// and values: amortized = naive holds under int8 as under f32 (same tolerance, 1e-4).
     @Test(arguments: [1, 200], [33, 1000])
     func amortizedEqualsNaiveWithInt8DenseLayers(historyLength: Int, candidateCount: Int) {
         let recommender = Self.recommender(.int8)
@@ -91,11 +92,14 @@ import Testing
     }
 
     /// Int8 logits stay near f32's (within 10% of the logits' scale for this random model, whose
-    /// weights spread wider than trained ones; NDCG@10 is measured by `recctl eval --dense int8`),
+    /// weights spread wider than trained ones; NDCG@10 is measured by `recctl eval --int8-dense`),
     /// and every kernel path gives nearly the same int8 logits: the paths' f32 kernels differ in
-    /// the last bits, which can move a value across a rounding boundary of its int8 code, so the
-    /// paths agree to 5e-3 of the logits' scale rather than f32's 1e-5 (the quantization kernels
-    /// themselves agree bit for bit, above).
+    /// the last bits, which can move a value across a rounding boundary of its code. The coarsest
+    /// codes are the attention weights' (u8, 1/255 of a row's largest weight; this model's
+    /// attention is peaked, so one weight moving by a code moves a visible part of a head's output), so
+    /// the paths agree to 4e-2 of the logits' scale (2.3e-2 measured; 8e-4 before int8 attention)
+    /// rather than f32's 1e-5. The int8 kernels themselves agree bit for bit (Int8AttentionTests
+    /// and above), and on trained models NDCG@10 is unchanged (docs/compression.md).
     @Test func int8LogitsAreNearF32AndEqualOnEveryPath() {
         let history = Fixtures.randomIDs(count: 120, below: 2_000, seed: 8)
         let candidates = Fixtures.randomIDs(count: 500, below: 2_000, seed: 9)
@@ -109,7 +113,7 @@ import Testing
         #expect(RelativeError(actual: int8, expected: f32).worst <= 0.1)
         #expect(int8 != f32, "the int8 path ran")
         for path in CPU.current.supportedPaths {
-            #expect(RelativeError(actual: logits(Self.recommender(.int8, path: path)), expected: int8).worst <= 5e-3, "\(path)")
+            #expect(RelativeError(actual: logits(Self.recommender(.int8, path: path)), expected: int8).worst <= 4e-2, "\(path)")
         }
     }
 }

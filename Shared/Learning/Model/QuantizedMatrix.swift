@@ -2,8 +2,9 @@ import CKernels
 
 /// How the model's dense layers compute: f32, or int8 weights (per output channel, symmetric)
 /// times int8 activations (per row, symmetric) on oneDNN's int8 GEMM, which uses the CPU's
-/// dot-product instructions (AVX-512 VNNI, AVX-VNNI, AMX). Attention and everything element-wise
-/// stay f32.
+/// dot-product instructions (AVX-512 VNNI, AVX-VNNI, AMX). Candidates attend through int8 tables of
+/// the history (`SequenceModel+Int8Attention`); the history's own attention and everything
+/// element-wise stay f32.
 public enum DenseMode: String, Sendable, CaseIterable {
     case f32, int8
 

@@ -27,12 +27,40 @@ extension SequenceModel {
         return HistoryKV(layers: config.layers, length: length, dim: d, keys: keys, values: values)
     }
 
+    /// A history ready for candidates: with int8 dense layers, each layer's int8 attention tables,
+    /// built once here for every micro-batch of the request.
+    public func prepare(_ history: HistoryKV) -> PreparedHistory {
+        precondition(history.layers == config.layers && history.dim == config.dim, "history KV from another model shape")
+        guard dense == .int8 else { return PreparedHistory(kv: history, int8: []) }
+        let perLayer = history.length * config.dim
+        let tables = history.keys.withUnsafeBufferPointer { keys in
+            history.values.withUnsafeBufferPointer { values in
+                (0..<config.layers).map {
+                    int8Attention(
+                        layer: $0, keys: keys.baseAddress! + $0 * perLayer, values: values.baseAddress! + $0 * perLayer,
+                        rows: history.length)
+                }
+            }
+        }
+        return PreparedHistory(kv: history, int8: tables)
+    }
+
     /// Scores `count` candidates (their item rows, `count x d`) against an encoded history, writing
     /// one logit each. Candidates never see each other, so micro-batching changes nothing but speed.
     public func scoreCandidates(
         history: HistoryKV, candidateRows: UnsafePointer<Float>, count: Int, logits: UnsafeMutablePointer<Float>,
         workspace: Workspace
     ) {
+        scoreCandidates(prepared: prepare(history), candidateRows: candidateRows, count: count, logits: logits, workspace: workspace)
+    }
+
+    /// `scoreCandidates` for a history already prepared (a caller scoring one request in several
+    /// calls prepares it once).
+    public func scoreCandidates(
+        prepared: PreparedHistory, candidateRows: UnsafePointer<Float>, count: Int, logits: UnsafeMutablePointer<Float>,
+        workspace: Workspace
+    ) {
+        let history = prepared.kv
         precondition(history.layers == config.layers && history.dim == config.dim, "history KV from another model shape")
         let d = config.dim
         let n = history.length
@@ -47,7 +75,8 @@ extension SequenceModel {
                     embedCandidates(itemRows, count: rows, into: x)
                     for layer in 0..<config.layers {
                         let kv = KeyValues.given(
-                            keys: keys.baseAddress! + layer * perLayer, values: values.baseAddress! + layer * perLayer, rows: n)
+                            keys: keys.baseAddress! + layer * perLayer, values: values.baseAddress! + layer * perLayer, rows: n,
+                            int8: prepared.int8.isEmpty ? nil : prepared.int8[layer])
                         block(layer, x: x, rows: rows, keyValues: kv, visibility: .all(n), workspace: workspace)
                     }
                     head(x: x, itemRows: itemRows, rows: rows, logits: logits + start, workspace: workspace)
@@ -56,4 +85,12 @@ extension SequenceModel {
             }
         }
     }
+}
+
+/// An encoded history and what candidates need of it beyond its keys and values
+/// (`SequenceModel.prepare`).
+public struct PreparedHistory: Sendable {
+    public let kv: HistoryKV
+    /// Per layer with int8 dense layers; empty with f32.
+    let int8: [Int8AttentionLayer]
 }

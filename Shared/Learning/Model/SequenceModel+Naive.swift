@@ -16,9 +16,19 @@ extension SequenceModel {
         let keys = workspace.buffer(.keys, count: rows * d)
         let values = workspace.buffer(.values, count: rows * d)
         for layer in 0..<config.layers {
-            block(
-                layer, x: x, rows: rows, keyValues: .project(keys: keys, values: values),
-                visibility: .historyThenCandidate(n), workspace: workspace)
+            if dense == .int8 {
+                // The candidate attends through int8 tables of this pass's own keys and values, the
+                // same computation as the amortized path's (which is what the comparison proves).
+                block(layer, x: x, rows: n, keyValues: .project(keys: keys, values: values), visibility: .causal, workspace: workspace)
+                let table = int8Attention(layer: layer, keys: keys, values: values, rows: n)
+                block(
+                    layer, x: x + n * d, rows: 1, keyValues: .given(keys: keys, values: values, rows: n, int8: table),
+                    visibility: .all(n), workspace: workspace)
+            } else {
+                block(
+                    layer, x: x, rows: rows, keyValues: .project(keys: keys, values: values),
+                    visibility: .historyThenCandidate(n), workspace: workspace)
+            }
         }
         var logit: Float = 0
         head(x: x + n * d, itemRows: candidateRow, rows: 1, logits: &logit, workspace: workspace)

@@ -2,7 +2,8 @@
 ///
 /// Three entry points share one transformer block:
 /// - `encodeHistory`: the history once, causal, keeping each layer's keys and values;
-/// - `scoreCandidates`: candidates in micro-batches against those keys and values (amortized);
+/// - `scoreCandidates`: candidates in micro-batches against those keys and values (amortized;
+///   with int8 dense layers through per-request int8 attention tables, `prepare`);
 /// - `naiveScore`: the reference, the whole sequence `[history, candidate]` again with the mask.
 /// Safe to share across threads; each thread brings its own `Workspace`.
 public final class SequenceModel: Sendable {
@@ -49,8 +50,9 @@ public final class SequenceModel: Sendable {
     enum KeyValues {
         /// Project them from the block's own tokens, writing `rows x d` into these buffers.
         case project(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>)
-        /// Use another sequence's (the history's) `rows x d` keys and values.
-        case given(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rows: Int)
+        /// Use another sequence's (the history's) `rows x d` keys and values, through their int8
+        /// attention tables when given (int8 dense layers).
+        case given(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rows: Int, int8: Int8AttentionLayer? = nil)
     }
 
     /// Runs `rows` tokens (`x`, rows x d, updated in place) through block `layer`; row `i` attends
@@ -61,10 +63,33 @@ public final class SequenceModel: Sendable {
     ) {
         let w = weights.layers[layer]
         let d = config.dim
-        let headDim = config.headDim
-        let normed = workspace.buffer(.normed, count: rows * d)
-        Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
+        if case .given(_, _, _, let table?) = keyValues {
+            int8CandidateAttention(layer, x: x, rows: rows, table, workspace: workspace)
+        } else {
+            let normed = workspace.buffer(.normed, count: rows * d)
+            Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm1Weight.data, bias: w.norm1Bias.data, out: normed)
+            attention(layer, normed: normed, rows: rows, keyValues: keyValues, visibility: visibility, into: x, workspace: workspace)
+        }
 
+        if let fc1 = quantized[ObjectIdentifier(w.ffn1)], let fc2 = quantized[ObjectIdentifier(w.ffn2)] {
+            return int8FeedForward(layer, x: x, rows: rows, fc1, fc2, workspace: workspace)
+        }
+        let normed = workspace.buffer(.normed, count: rows * d)
+        Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
+        let hidden = workspace.buffer(.ffn, count: rows * config.ffnDim)
+        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, relu: true, into: hidden, workspace: workspace)
+        linear(hidden, rows: rows, inputs: config.ffnDim, w.ffn2, w.ffn2Bias, accumulate: true, into: x, workspace: workspace)
+    }
+
+    /// Block `layer`'s attention for `rows` tokens (`normed`: their first LayerNorm), with the
+    /// output projection added into the residual `x`.
+    func attention(
+        _ layer: Int, normed: UnsafePointer<Float>, rows: Int, keyValues: KeyValues, visibility: Visibility,
+        into x: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        let w = weights.layers[layer]
+        let d = config.dim
+        let headDim = config.headDim
         let query = workspace.buffer(.query, count: rows * d)
         linear(normed, rows: rows, inputs: d, w.query, w.queryBias, into: query, workspace: workspace)
         let keys: UnsafePointer<Float>
@@ -75,7 +100,7 @@ public final class SequenceModel: Sendable {
             linear(normed, rows: rows, inputs: d, w.key, w.keyBias, into: keyOut, workspace: workspace)
             linear(normed, rows: rows, inputs: d, w.value, w.valueBias, into: valueOut, workspace: workspace)
             (keys, values, kvRows) = (UnsafePointer(keyOut), UnsafePointer(valueOut), rows)
-        case .given(let givenKeys, let givenValues, let givenRows):
+        case .given(let givenKeys, let givenValues, let givenRows, _):
             (keys, values, kvRows) = (givenKeys, givenValues, givenRows)
         }
 
@@ -97,30 +122,25 @@ public final class SequenceModel: Sendable {
         }
         // Residual connections accumulate straight into x.
         linear(attention, rows: rows, inputs: d, w.output, w.outputBias, accumulate: true, into: x, workspace: workspace)
-
-        Kernels.layerNorm(kernelPath, rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, out: normed)
-        if let fc1 = quantized[ObjectIdentifier(w.ffn1)], let fc2 = quantized[ObjectIdentifier(w.ffn2)] {
-            return int8FeedForward(normed, rows: rows, fc1, w.ffn1Bias, fc2, w.ffn2Bias, into: x, workspace: workspace)
-        }
-        let hidden = workspace.buffer(.ffn, count: rows * config.ffnDim)
-        linear(normed, rows: rows, inputs: d, w.ffn1, w.ffn1Bias, relu: true, into: hidden, workspace: workspace)
-        linear(hidden, rows: rows, inputs: config.ffnDim, w.ffn2, w.ffn2Bias, accumulate: true, into: x, workspace: workspace)
     }
 
-    /// The FFN on int8 dense layers: what two `linear` calls compute, bit for bit, but the hidden
-    /// layer goes from the first int8 product straight to the second's int8 input
-    /// (`requantizeRows`), never written as f32 (the widest activation of the block).
+    /// Block `layer`'s LayerNorm and FFN on int8 dense layers, added into the residual `x`: what
+    /// `layerNorm` and two `linear` calls compute, bit for bit, but the normalized rows go straight
+    /// to int8 (`layerNormQuantized`) and the hidden layer from the first int8 product straight to
+    /// the second's int8 input (`requantizeRows`): neither is written as f32.
     func int8FeedForward(
-        _ input: UnsafePointer<Float>, rows: Int, _ fc1: QuantizedMatrix, _ fc1Bias: Tensor, _ fc2: QuantizedMatrix, _ fc2Bias: Tensor,
-        into x: UnsafeMutablePointer<Float>, workspace: Workspace
+        _ layer: Int, x: UnsafeMutablePointer<Float>, rows: Int, _ fc1: QuantizedMatrix, _ fc2: QuantizedMatrix, workspace: Workspace
     ) {
+        let w = weights.layers[layer]
+        let (fc1Bias, fc2Bias) = (w.ffn1Bias, w.ffn2Bias)
         let (d, hidden) = (config.dim, config.ffnDim)
         let codes = workspace.buffer(.quantized, count: rows * d, of: Int8.self)
         let rowScales = workspace.buffer(.rowScales, count: rows)
         let products = workspace.buffer(.products, count: rows * max(hidden, d), of: Int32.self)
         let hiddenCodes = workspace.buffer(.hiddenCodes, count: rows * hidden, of: Int8.self)
         let hiddenScales = workspace.buffer(.hiddenScales, count: rows)
-        Kernels.quantizeRows(kernelPath, rows: rows, cols: d, input, ld: d, into: codes, scales: rowScales)
+        Kernels.layerNormQuantized(
+            kernelPath, rows: rows, dim: d, x, weight: w.norm2Weight.data, bias: w.norm2Bias.data, into: codes, scales: rowScales)
         Kernels.gemmS8(m: rows, n: hidden, k: d, a: codes, lda: d, b: fc1.values, ldb: hidden, c: products, ldc: hidden)
         fc1.scales.withUnsafeBufferPointer { scales in
             Kernels.requantizeRows(
@@ -205,11 +225,11 @@ public final class SequenceModel: Sendable {
         }
     }
 
+    /// Candidate token `j`: its item row plus the candidate token (the bias kernel adds it: the
+    /// scalar loop this was cost 2% of an int8 request).
     func embedCandidates(_ itemRows: UnsafePointer<Float>, count: Int, into x: UnsafeMutablePointer<Float>) {
         let d = config.dim
-        let token = weights.candidateToken.data
-        for j in 0..<count {
-            for c in 0..<d { x[j * d + c] = itemRows[j * d + c] + token[c] }
-        }
+        x.update(from: itemRows, count: count * d)
+        Kernels.biasActivation(kernelPath, rows: count, cols: d, x, ld: d, bias: weights.candidateToken.data, relu: false)
     }
 }

@@ -10,9 +10,10 @@ public final class Workspace {
         case tokens, normed, query, attention, scores, sums, ffn, keys, values, head, rowScales, hiddenScales
     }
 
-    /// Scratch of other element types: the int8 dense path's quantized inputs and int32 products.
+    /// Scratch of other element types: the int8 dense path's quantized inputs and int32 products,
+    /// and int8 attention's weights (u8) and per-head products.
     enum RawSlot: Hashable {
-        case quantized, products, hiddenCodes
+        case quantized, products, hiddenCodes, attentionCodes, headProducts
     }
 
     public init() {}

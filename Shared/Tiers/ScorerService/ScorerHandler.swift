@@ -83,8 +83,9 @@ public final class ScorerHandler: RequestHandler {
         case .ids(let list): ids = list
         case .range(let range): ids = Array(range)
         }
-        let kv = HistoryKV(
-            layers: history.layers, length: history.length, dim: history.dim, keys: history.keys, values: history.values)
+        // Prepared once for all of the request's micro-batches (int8 attention tables).
+        let prepared = model.prepare(
+            HistoryKV(layers: history.layers, length: history.length, dim: history.dim, keys: history.keys, values: history.values))
         let d = model.config.dim
         var logits = [Float](repeating: 0, count: ids.count)
         var rows = [Float](repeating: 0, count: min(chunk, ids.count) * d)
@@ -115,7 +116,7 @@ public final class ScorerHandler: RequestHandler {
                 rows.withUnsafeBufferPointer { rows in
                     logits.withUnsafeMutableBufferPointer { out in
                         model.scoreCandidates(
-                            history: kv, candidateRows: rows.baseAddress! + (done - start) * d, count: batch,
+                            prepared: prepared, candidateRows: rows.baseAddress! + (done - start) * d, count: batch,
                             logits: out.baseAddress! + done, workspace: workspace)
                     }
                 }
