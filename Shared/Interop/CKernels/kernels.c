@@ -641,32 +641,34 @@ AVX512 static inline __m512 requantized_value512(__m512 rs, const float *col_sca
     if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + c));
     return relu ? _mm512_max_ps(v, _mm512_setzero_ps()) : v;
 }
+/* Each row's values are computed once into `values` (the row stays in L1) with four running maxima,
+ * then scaled and narrowed from there. */
 AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
                                           const float *restrict col_scales, const float *restrict bias, int relu, int8_t *restrict out,
-                                          float *restrict out_scales) {
+                                          float *restrict out_scales, float *restrict values) {
     const __m512 sign = _mm512_set1_ps(-0.0f);
     for (int r = 0; r < rows; r++) {
         const int32_t *a = acc + (long)r * cols;
         __m512 rs = _mm512_set1_ps(row_scales[r]);
-        __m512 largest = _mm512_setzero_ps();
+        __m512 largest[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
         for (int c = 0; c < cols; c += 16) {
-            __mmask16 m = tail_mask(cols - c);
-            largest = _mm512_max_ps(largest, _mm512_andnot_ps(sign, requantized_value512(rs, col_scales, a, bias, c, m, relu)));
+            __m512 v = requantized_value512(rs, col_scales, a, bias, c, tail_mask(cols - c), relu);
+            _mm512_storeu_ps(values + c, v);
+            largest[(c >> 4) & 3] = _mm512_max_ps(largest[(c >> 4) & 3], _mm512_andnot_ps(sign, v));
         }
-        float top = _mm512_reduce_max_ps(largest);
+        float top = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(largest[0], largest[1]), _mm512_max_ps(largest[2], largest[3])));
         float scale = top > 0.0f ? top / 127.0f : 1.0f;
         __m512 inverse = _mm512_set1_ps(1.0f / scale);
         int8_t *q = out + (long)r * cols;
         int c = 0;
         for (; c + 64 <= cols; c += 64) {
             __m512i w[4];
-            for (int i = 0; i < 4; i++)
-                w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(requantized_value512(rs, col_scales, a, bias, c + 16 * i, 0xFFFF, relu), inverse));
+            for (int i = 0; i < 4; i++) w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(values + c + 16 * i), inverse));
             store_codes64(q + c, w[0], w[1], w[2], w[3]);
         }
         for (; c < cols; c += 16) {
             __mmask16 m = tail_mask(cols - c);
-            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(requantized_value512(rs, col_scales, a, bias, c, m, relu), inverse));
+            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(values + c), inverse));
             _mm512_mask_cvtsepi32_storeu_epi8(q + c, m, v);
         }
         out_scales[r] = scale;
@@ -675,8 +677,10 @@ AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *res
 
 void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
                         const float *bias, int relu, int8_t *out, float *out_scales) {
-    if (path == RS_PATH_AVX512) requantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
-    else requantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
+    if (path == RS_PATH_AVX512) {
+        float values[(cols + 15) & ~15];
+        requantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales, values);
+    } else requantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
 }
 
 void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales) {

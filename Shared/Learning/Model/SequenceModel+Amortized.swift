@@ -9,12 +9,11 @@ extension SequenceModel {
         let perLayer = length * d
         let x = workspace.buffer(.tokens, count: perLayer)
         embedHistory(itemRows, length: length, into: x)
-        var keys = [Float](repeating: 0, count: config.layers * perLayer)
-        var values = [Float](repeating: 0, count: config.layers * perLayer)
-        keys.withUnsafeMutableBufferPointer { keyBuffer in
-            values.withUnsafeMutableBufferPointer { valueBuffer in
+        var values = [Float]()
+        let keys = uninitialized(Float.self, count: config.layers * perLayer) { keyBuffer in
+            values = uninitialized(Float.self, count: config.layers * perLayer) { valueBuffer in
                 for layer in 0..<config.layers {
-                    let (keys, values) = (keyBuffer.baseAddress! + layer * perLayer, valueBuffer.baseAddress! + layer * perLayer)
+                    let (keys, values) = (keyBuffer + layer * perLayer, valueBuffer + layer * perLayer)
                     if layer == config.layers - 1 {
                         keyValuesOnly(layer, x: x, rows: length, keys: keys, values: values, workspace: workspace)
                     } else {
@@ -29,7 +28,7 @@ extension SequenceModel {
 
     /// A history ready for candidates: with int8 dense layers, each layer's int8 attention tables,
     /// built once here for every micro-batch of the request.
-    public func prepare(_ history: HistoryKV) -> PreparedHistory {
+    public func prepare(_ history: HistoryKV, workspace: Workspace) -> PreparedHistory {
         precondition(history.layers == config.layers && history.dim == config.dim, "history KV from another model shape")
         guard dense == .int8 else { return PreparedHistory(kv: history, int8: []) }
         let perLayer = history.length * config.dim
@@ -38,7 +37,7 @@ extension SequenceModel {
                 (0..<config.layers).map {
                     int8Attention(
                         layer: $0, keys: keys.baseAddress! + $0 * perLayer, values: values.baseAddress! + $0 * perLayer,
-                        rows: history.length)
+                        rows: history.length, workspace: workspace)
                 }
             }
         }
@@ -51,7 +50,9 @@ extension SequenceModel {
         history: HistoryKV, candidateRows: UnsafePointer<Float>, count: Int, logits: UnsafeMutablePointer<Float>,
         workspace: Workspace
     ) {
-        scoreCandidates(prepared: prepare(history), candidateRows: candidateRows, count: count, logits: logits, workspace: workspace)
+        scoreCandidates(
+            prepared: prepare(history, workspace: workspace), candidateRows: candidateRows, count: count, logits: logits,
+            workspace: workspace)
     }
 
     /// `scoreCandidates` for a history already prepared (a caller scoring one request in several

@@ -25,50 +25,44 @@ struct Int8AttentionLayer: Sendable {
 
 extension SequenceModel {
     /// Layer `layer`'s int8 attention tables for `rows` history keys and values (`rows x dim` each).
-    func int8Attention(layer: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rows n: Int) -> Int8AttentionLayer {
+    /// The f32 products are scratch in `workspace`; only the tables are allocated.
+    func int8Attention(
+        layer: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rows n: Int, workspace: Workspace
+    ) -> Int8AttentionLayer {
         let w = weights.layers[layer]
         let (d, headDim, heads) = (config.dim, config.headDim, config.heads)
         let width = heads * n
-        var queryKeys = [Float](repeating: 0, count: d * width)
-        var scoreBias = [Float](repeating: 0, count: width)
-        var valueOutputs = [Float](repeating: 0, count: heads * n * d)
-        queryKeys.withUnsafeMutableBufferPointer { queryKeys in
-            scoreBias.withUnsafeMutableBufferPointer { scoreBias in
-                valueOutputs.withUnsafeMutableBufferPointer { valueOutputs in
-                    for head in 0..<heads {
-                        let column = head * headDim
-                        Kernels.gemm(
-                            m: d, n: n, k: headDim, a: w.query.data + column, lda: d, b: keys + column, ldb: d, transposeB: true,
-                            c: queryKeys.baseAddress! + head * n, ldc: width)
-                        Kernels.gemm(
-                            m: 1, n: n, k: headDim, a: w.queryBias.data + column, lda: headDim, b: keys + column, ldb: d,
-                            transposeB: true, c: scoreBias.baseAddress! + head * n, ldc: width)
-                        Kernels.gemm(
-                            m: n, n: d, k: headDim, a: values + column, lda: d, b: w.output.data + column * d, ldb: d,
-                            c: valueOutputs.baseAddress! + head * n * d, ldc: d)
-                    }
-                }
+        let queryKeys = workspace.buffer(.query, count: d * width)
+        let valueOutputs = workspace.buffer(.attention, count: heads * n * d)
+        let factor = 1.4426950408889634 / Float(headDim).squareRoot()
+        let scoreBias = uninitialized(Float.self, count: width) { bias in
+            for head in 0..<heads {
+                let column = head * headDim
+                Kernels.gemm(
+                    m: d, n: n, k: headDim, a: w.query.data + column, lda: d, b: keys + column, ldb: d, transposeB: true,
+                    c: queryKeys + head * n, ldc: width)
+                Kernels.gemm(
+                    m: 1, n: n, k: headDim, a: w.queryBias.data + column, lda: headDim, b: keys + column, ldb: d, transposeB: true,
+                    c: bias + head * n, ldc: width, alpha: factor)
+                Kernels.gemm(
+                    m: n, n: d, k: headDim, a: values + column, lda: d, b: w.output.data + column * d, ldb: d,
+                    c: valueOutputs + head * n * d, ldc: d)
             }
         }
-        var queryCodes = [Int8](repeating: 0, count: d * width)
-        var scoreScales = [Float](repeating: 0, count: width)
-        Kernels.quantizeColumns(kernelPath, rows: d, cols: width, queryKeys, ld: width, into: &queryCodes, ldo: width, scales: &scoreScales)
-        let factor = 1.4426950408889634 / Float(headDim).squareRoot()
-        for c in 0..<width {
-            scoreScales[c] *= factor
-            scoreBias[c] *= factor
+        var scoreScales = [Float]()
+        let queryCodes = uninitialized(Int8.self, count: d * width) { codes in
+            scoreScales = uninitialized(Float.self, count: width) { scales in
+                Kernels.quantizeColumns(kernelPath, rows: d, cols: width, queryKeys, ld: width, into: codes, ldo: width, scales: scales)
+                for c in 0..<width { scales[c] *= factor }
+            }
         }
-        var valueCodes = [Int8](repeating: 0, count: heads * n * d)
-        var valueScales = [Float](repeating: 0, count: heads * d)
-        valueOutputs.withUnsafeBufferPointer { products in
-            valueCodes.withUnsafeMutableBufferPointer { codes in
-                valueScales.withUnsafeMutableBufferPointer { scales in
-                    for head in 0..<heads {
-                        Kernels.quantizeColumns(
-                            kernelPath, rows: n, cols: d, products.baseAddress! + head * n * d, ld: d,
-                            into: codes.baseAddress! + head * n * d,
-                            ldo: d, scales: scales.baseAddress! + head * d)
-                    }
+        var valueScales = [Float]()
+        let valueCodes = uninitialized(Int8.self, count: heads * n * d) { codes in
+            valueScales = uninitialized(Float.self, count: heads * d) { scales in
+                for head in 0..<heads {
+                    Kernels.quantizeColumns(
+                        kernelPath, rows: n, cols: d, valueOutputs + head * n * d, ld: d, into: codes + head * n * d, ldo: d,
+                        scales: scales + head * d)
                 }
             }
         }
@@ -115,5 +109,13 @@ extension SequenceModel {
                     bias: head == 0 ? outputBias : nil, relu: false, accumulate: true, into: x, ld: d)
             }
         }
+    }
+}
+
+/// An array of `count` values that `initialize` writes in full (no zero-filling first).
+func uninitialized<T>(_ type: T.Type, count: Int, _ initialize: (UnsafeMutablePointer<T>) -> Void) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        initialize(buffer.baseAddress!)
+        initialized = count
     }
 }

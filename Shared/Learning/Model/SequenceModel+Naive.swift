@@ -20,7 +20,7 @@ extension SequenceModel {
                 // The candidate attends through int8 tables of this pass's own keys and values, the
                 // same computation as the amortized path's (which is what the comparison proves).
                 block(layer, x: x, rows: n, keyValues: .project(keys: keys, values: values), visibility: .causal, workspace: workspace)
-                let table = int8Attention(layer: layer, keys: keys, values: values, rows: n)
+                let table = int8Attention(layer: layer, keys: keys, values: values, rows: n, workspace: workspace)
                 block(
                     layer, x: x + n * d, rows: 1, keyValues: .given(keys: keys, values: values, rows: n, int8: table),
                     visibility: .all(n), workspace: workspace)

@@ -85,7 +85,8 @@ public final class ScorerHandler: RequestHandler {
         }
         // Prepared once for all of the request's micro-batches (int8 attention tables).
         let prepared = model.prepare(
-            HistoryKV(layers: history.layers, length: history.length, dim: history.dim, keys: history.keys, values: history.values))
+            HistoryKV(layers: history.layers, length: history.length, dim: history.dim, keys: history.keys, values: history.values),
+            workspace: workspace)
         let d = model.config.dim
         var logits = [Float](repeating: 0, count: ids.count)
         var rows = [Float](repeating: 0, count: min(chunk, ids.count) * d)
