@@ -760,6 +760,59 @@ AVX512 static void layer_norm_quantize64_avx512(int rows, const float *x, const 
     }
 }
 
+/* rs_head_features then rs_quantize_rows_s8 of its rows, bit for bit, with no feature rows written,
+ * for 64-wide z and e, 16 rows at a time: each row's [z, e, z * e] is computed once for its
+ * largest magnitude (reduced across the 16 rows by one transposing reduction) and again for its
+ * codes. */
+AVX512 static void head_features_quantize64_avx512(int rows, const float *z, const float *e, int8_t *out, float *scales) {
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    float tops[16];
+    for (int block = 0; block < rows; block += 16) {
+        int count = rows - block < 16 ? rows - block : 16;
+        __m512 largest[16];
+        for (int r = 0; r < 16; r++) {
+            largest[r] = _mm512_setzero_ps();
+            if (r >= count) continue;
+            const float *zr = z + (long)(block + r) * 64, *er = e + (long)(block + r) * 64;
+            for (int i = 0; i < 64; i += 16) {
+                __m512 a = _mm512_loadu_ps(zr + i), b = _mm512_loadu_ps(er + i);
+                __m512 m = _mm512_max_ps(_mm512_andnot_ps(sign, a), _mm512_andnot_ps(sign, b));
+                largest[r] = _mm512_max_ps(largest[r], _mm512_max_ps(m, _mm512_andnot_ps(sign, _mm512_mul_ps(a, b))));
+            }
+        }
+        _mm512_storeu_ps(tops, transpose_max16(largest));
+        for (int r = 0; r < count; r++) {
+            const float *zr = z + (long)(block + r) * 64, *er = e + (long)(block + r) * 64;
+            float row_scale = tops[r] > 0.0f ? tops[r] / 127.0f : 1.0f;
+            __m512 inverse = _mm512_set1_ps(1.0f / row_scale);
+            __m512i zc[4], ec[4], pc[4];
+            for (int i = 0; i < 4; i++) {
+                __m512 a = _mm512_loadu_ps(zr + 16 * i), b = _mm512_loadu_ps(er + 16 * i);
+                zc[i] = _mm512_cvtps_epi32(_mm512_mul_ps(a, inverse));
+                ec[i] = _mm512_cvtps_epi32(_mm512_mul_ps(b, inverse));
+                pc[i] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_mul_ps(a, b), inverse));
+            }
+            int8_t *q = out + (long)(block + r) * 192;
+            store_codes64(q, zc[0], zc[1], zc[2], zc[3]);
+            store_codes64(q + 64, ec[0], ec[1], ec[2], ec[3]);
+            store_codes64(q + 128, pc[0], pc[1], pc[2], pc[3]);
+            scales[block + r] = row_scale;
+        }
+    }
+}
+
+void rs_head_features_quantize(int path, int rows, int dim, const float *z, const float *e, int8_t *out, float *scales) {
+    if (path == RS_PATH_AVX512 && dim == 64) {
+        head_features_quantize64_avx512(rows, z, e, out, scales);
+        return;
+    }
+    float features[3 * dim];
+    for (int r = 0; r < rows; r++) {
+        rs_head_features(path, 1, dim, z + (long)r * dim, e + (long)r * dim, features);
+        rs_quantize_rows_s8(path, 1, 3 * dim, features, 3 * dim, out + (long)r * 3 * dim, scales + r);
+    }
+}
+
 void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float eps, int8_t *out,
                             float *scales) {
     if (path == RS_PATH_AVX512 && dim == 64) {

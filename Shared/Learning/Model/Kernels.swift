@@ -213,6 +213,21 @@ public enum Kernels {
         rs_layer_norm_quantize(path.rawValue, Int32(rows), Int32(dim), x, weight, bias, 1e-5, out, scales)
     }
 
+    /// `headFeatures` then `quantizeRows` of its rows, bit for bit, with no feature rows written.
+    static func headFeaturesQuantized(
+        _ path: KernelPath, rows: Int, dim: Int, z: UnsafePointer<Float>, e: UnsafePointer<Float>, into out: UnsafeMutablePointer<Int8>,
+        scales: UnsafeMutablePointer<Float>
+    ) {
+        rs_head_features_quantize(path.rawValue, Int32(rows), Int32(dim), z, e, out, scales)
+    }
+
+    /// `headFeaturesQuantized` on arrays, for tests.
+    public static func headFeaturesQuantizedForTests(
+        _ path: KernelPath, rows: Int, dim: Int, z: [Float], e: [Float], into codes: inout [Int8], scales: inout [Float]
+    ) {
+        headFeaturesQuantized(path, rows: rows, dim: dim, z: z, e: e, into: &codes, scales: &scales)
+    }
+
     /// `layerNormQuantized` on arrays, for tests.
     public static func layerNormQuantizedForTests(
         _ path: KernelPath, rows: Int, dim: Int, _ x: [Float], weight: [Float], bias: [Float], into codes: inout [Int8],

@@ -186,8 +186,17 @@ public final class SequenceModel: Sendable {
         }
         let codes = workspace.buffer(.quantized, count: rows * inputs, of: Int8.self)
         let rowScales = workspace.buffer(.rowScales, count: rows)
-        let products = workspace.buffer(.products, count: rows * outputs, of: Int32.self)
         Kernels.quantizeRows(kernelPath, rows: rows, cols: inputs, input, ld: inputs, into: codes, scales: rowScales)
+        int8Linear(codes, rowScales: rowScales, rows: rows, q, bias, relu: relu, accumulate: accumulate, into: out, workspace: workspace)
+    }
+
+    /// `linear`'s int8 half, for inputs already quantized per row.
+    func int8Linear(
+        _ codes: UnsafePointer<Int8>, rowScales: UnsafePointer<Float>, rows: Int, _ q: QuantizedMatrix, _ bias: Tensor, relu: Bool,
+        accumulate: Bool, into out: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        let (inputs, outputs) = (q.inputs, q.outputs)
+        let products = workspace.buffer(.products, count: rows * outputs, of: Int32.self)
         Kernels.gemmS8(m: rows, n: outputs, k: inputs, a: codes, lda: inputs, b: q.values, ldb: outputs, c: products, ldc: outputs)
         q.scales.withUnsafeBufferPointer { scales in
             Kernels.dequantizeRows(
@@ -206,10 +215,21 @@ public final class SequenceModel: Sendable {
         Kernels.layerNorm(
             kernelPath, rows: rows, dim: d, x, weight: weights.finalNormWeight.data, bias: weights.finalNormBias.data, out: x)
         // Head input per row: [z, e, z * e].
-        let features = workspace.buffer(.head, count: rows * 3 * d)
-        Kernels.headFeatures(kernelPath, rows: rows, dim: d, z: x, e: itemRows, out: features)
         let hidden = workspace.buffer(.ffn, count: rows * config.headHidden)
-        linear(features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, relu: true, into: hidden, workspace: workspace)
+        if let fc1 = quantized[ObjectIdentifier(weights.headFC1)] {
+            // Straight to int8: what the two calls below compute, bit for bit.
+            let codes = workspace.buffer(.quantized, count: rows * 3 * d, of: Int8.self)
+            let rowScales = workspace.buffer(.rowScales, count: rows)
+            Kernels.headFeaturesQuantized(kernelPath, rows: rows, dim: d, z: x, e: itemRows, into: codes, scales: rowScales)
+            int8Linear(
+                codes, rowScales: rowScales, rows: rows, fc1, weights.headFC1Bias, relu: true, accumulate: false, into: hidden,
+                workspace: workspace)
+        } else {
+            let features = workspace.buffer(.head, count: rows * 3 * d)
+            Kernels.headFeatures(kernelPath, rows: rows, dim: d, z: x, e: itemRows, out: features)
+            linear(
+                features, rows: rows, inputs: 3 * d, weights.headFC1, weights.headFC1Bias, relu: true, into: hidden, workspace: workspace)
+        }
         Kernels.gemv(rows: rows, cols: config.headHidden, a: hidden, lda: config.headHidden, x: weights.headFC2.data, y: logits)
         let bias = weights.headFC2Bias.data[0]
         for r in 0..<rows { logits[r] += bias }

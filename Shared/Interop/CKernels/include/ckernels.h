@@ -63,6 +63,9 @@ void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, i
  * kernel: a LayerNorm whose only reader is an int8 product. */
 void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float eps, int8_t *out,
                             float *scales);
+/* rs_head_features then rs_quantize_rows_s8 of its result (rows x 3 * dim), bit for bit, in one
+ * kernel: the scoring head's input when its first layer is int8. */
+void rs_head_features_quantize(int path, int rows, int dim, const float *z, const float *e, int8_t *out, float *scales);
 /* The int8 product's f32 result: out[r][c] = (accumulate ? out[r][c] : 0) + row_scales[r] *
  * col_scales[c] * acc[r * cols + c] + (bias ? bias[c] : 0), then max(0, ·) when relu. */
 void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
