@@ -34,13 +34,13 @@ AVX512 static inline void store_ucodes64(uint8_t *q, __m512i a, __m512i b, __m51
 #define EXP2_C1 6.9315302372e-1f
 #define EXP2_C0 9.9999994040e-1f
 
-/* e^(s - max) for the softmax, as 2^t with t = s log2(e) - max log2(e) (one FMA a vector): VREDUCEPS
- * splits off t's fraction f = t - floor(t), a degree-5 polynomial gives 2^f (relative error
- * 1.5e-7 on [0, 1), fitted for this), VSCALEFPS multiplies by 2^floor(t). About half the
- * instructions of exp512, which this kernel spent most of its time in. What it gives up: t's own
- * rounding (|t| * 6e-8 relative, so only where e^(s - max) is already small beside a row sum of
- * at least 1), and below 2^-125 it returns about 2^-125 instead of 0 (never a subnormal). An error common to a whole row
- * (max log2(e) rounded) cancels in the normalization. */
+/* e^(s - max) for the softmax, as 2^t with t = s log2(e) - max log2(e) (one FMA a vector):
+ * VREDUCEPS splits off t's fraction f = t - floor(t), a degree-5 polynomial gives 2^f (relative
+ * error 1.5e-7 on [0, 1), fitted for this), VSCALEFPS multiplies by 2^floor(t). About half the
+ * instructions of kernels.c's exp512, where the softmax spent most of its time. What it gives up:
+ * t's own rounding (|t| * 6e-8 relative, so only where e^(s - max) is already small beside a row
+ * sum of at least 1), and below 2^-125 it returns about 2^-125 instead of 0 (never a subnormal).
+ * An error common to a whole row (max log2(e) rounded) cancels in the normalization. */
 AVX512 static inline __m512 exp2_softmax512(__m512 t) {
     t = _mm512_max_ps(t, _mm512_set1_ps(-125.0f));
     __m512 f = _mm512_reduce_ps(t, 0x01);
