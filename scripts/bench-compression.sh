@@ -6,6 +6,7 @@
 #  - full-ranking test NDCG@10 and HR@10 on ML-100K under both protocols, for three trained
 #    models (seeds 1-3) converted after training, with the difference from f32;
 #  - the whole suite's resident memory serving W2 from the f32 and the int8 row-wise table, per process;
+#  - W1 in-process p50 with f32 and with int8 dense layers, alternating (recctl bench-model --compare-dense);
 # then a plot of table memory against NDCG@10 (docs/compression.png). QR appears twice: fitted to
 # the f32 models after training (qr-4), and trained as QR from the start (qr-4-trained: QR_MODELS,
 # from `TABLE=qr QR_DIVIDER=4 scripts/train-seeds.sh`; its W2 rows are qr-4's, W2 being untrained).
@@ -107,6 +108,9 @@ suite_rss() {
 }
 suite_rss f32
 suite_rss int8-rowwise
+
+echo "== W1 in-process: the dense layers in f32 against int8 (recctl bench-model --compare-dense)"
+"$bin/recctl" bench-model --compare-dense --naive-iterations 0 | tee "$out/dense-w1.txt"
 
 venv=run/venv-plot
 "$venv/bin/python" -c 'import matplotlib' 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q matplotlib; }
