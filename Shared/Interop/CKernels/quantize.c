@@ -6,6 +6,7 @@
 #include "ckernels.h"
 #include "simd.h"
 #include <math.h>
+#include <stdlib.h>
 
 #define QUANTIZE_BODY                                                                  \
     for (int r = 0; r < rows; r++) {                                                   \
@@ -154,7 +155,9 @@ AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *res
 
 void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
                         const float *bias, int relu, int8_t *out, float *out_scales) {
-    if (path == RS_PATH_AVX512) {
+    /* The row buffer lives on the stack, so rows wider than any FFN we serve take the generic path
+       (same bits, slower) rather than a deep stack. */
+    if (path == RS_PATH_AVX512 && cols <= 4096) {
         float values[(cols + 15) & ~15];
         requantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales, values);
     } else requantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
@@ -242,16 +245,25 @@ AVX512 static void head_features_quantize64_avx512(int rows, const float *z, con
     }
 }
 
+/* A row of `count` floats for the fused kernels' fallbacks; like any allocation in this process,
+   running out of memory ends it. */
+static float *row_buffer(int count) {
+    float *row = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
+    if (!row) abort();
+    return row;
+}
+
 void rs_head_features_quantize(int path, int rows, int dim, const float *z, const float *e, int8_t *out, float *scales) {
     if (path == RS_PATH_AVX512 && dim == 64) {
         head_features_quantize64_avx512(rows, z, e, out, scales);
         return;
     }
-    float features[3 * dim];
+    float *features = row_buffer(3 * dim);
     for (int r = 0; r < rows; r++) {
         rs_head_features(path, 1, dim, z + (long)r * dim, e + (long)r * dim, features);
         rs_quantize_rows_s8(path, 1, 3 * dim, features, 3 * dim, out + (long)r * 3 * dim, scales + r);
     }
+    free(features);
 }
 
 void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const float *weight, const float *bias, float eps, int8_t *out,
@@ -260,13 +272,14 @@ void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const f
         layer_norm_quantize64_avx512(rows, x, weight, bias, eps, out, scales);
         return;
     }
-    /* Row by row through a stack row: the kernels are row-independent, so this is what the two
+    /* Row by row through one row buffer: the kernels are row-independent, so this is what the two
        calls give. */
-    float normed[dim];
+    float *normed = row_buffer(dim);
     for (int r = 0; r < rows; r++) {
         rs_layer_norm(path, 1, dim, x + (long)r * dim, weight, bias, normed, eps);
         rs_quantize_rows_s8(path, 1, dim, normed, dim, out + (long)r * dim, scales + r);
     }
+    free(normed);
 }
 
 void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
