@@ -7,11 +7,11 @@
 # and a random generator: what is measured is serving cost, not quality (docs/generative.md has
 # quality on MovieLens-100K). Also prints the tokenizer table for W2's rows.
 #
-#   scripts/bench-generative.sh     env: BENCH_SECONDS (15), BEAM (256), RECSERVE_PORT (5955)
+#   scripts/bench-generative.sh     env: BENCH_SECONDS (15), BEAM (256), PORT (5955)
 . "$(dirname "$0")/lib.sh"
 seconds=${BENCH_SECONDS:-15}
 beam=${BEAM:-256}
-port=${RECSERVE_PORT:-5955}
+port=${PORT:-5955}
 build_release
 mkdir -p run
 base=run/w2.safetensors

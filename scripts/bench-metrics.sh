@@ -4,11 +4,11 @@
 # (every service serving /metrics, scraped every second as Prometheus would), ROUNDS rounds of
 # BENCH_SECONDS each. Prints each round's QPS and p99 and the median ratio on / off, which the
 # issue asks to be >= 0.97. Results: docs/observability.md.
-#   scripts/bench-metrics.sh            env: ROUNDS (5), BENCH_SECONDS (10), RECSERVE_PORT (5755)
+#   scripts/bench-metrics.sh            env: ROUNDS (5), BENCH_SECONDS (10), PORT (5755)
 . "$(dirname "$0")/lib.sh"
 rounds=${ROUNDS:-5}
 seconds=${BENCH_SECONDS:-10}
-port=${RECSERVE_PORT:-5755}
+port=${PORT:-5755}
 metrics_port=$((port + 200))
 build_release
 model=run/w1-random.safetensors

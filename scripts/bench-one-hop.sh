@@ -5,11 +5,11 @@
 # the gateway) and `--single-slice scorer` (the scorer encodes the history itself: one round trip),
 # ROUNDS rounds of BENCH_SECONDS each. Each round's `recctl bench` also times the same requests
 # in-process; the issue asks gateway p50 <= 1.1x in-process. Results: docs/benchmarks.md.
-#   scripts/bench-one-hop.sh            env: ROUNDS (5), BENCH_SECONDS (8), RECSERVE_PORT (5855)
+#   scripts/bench-one-hop.sh            env: ROUNDS (5), BENCH_SECONDS (8), PORT (5855)
 . "$(dirname "$0")/lib.sh"
 rounds=${ROUNDS:-5}
 seconds=${BENCH_SECONDS:-8}
-port=${RECSERVE_PORT:-5855}
+port=${PORT:-5855}
 build_release
 model=run/w1-random.safetensors
 "$bin/recctl" init-model --output "$model" --items 1682 --dim 64 --layers 2 --heads 2 --max-history 200 --seed 1 >/dev/null

@@ -10,7 +10,7 @@ model=run/w1-random.safetensors
 "$bin/recctl" init-model --output "$model" --items 1682 --dim 64 --layers 2 --heads 2 --max-history 200 --seed 1 >/dev/null
 echo "== in-process: amortized vs naive"
 "$bin/recctl" bench-model --model "$model" --iterations 100 --naive-iterations 5
-port=${RECSERVE_PORT:-5655}
+port=${PORT:-5655}
 start_suite run/bench-up.log --model "$model" --scorers 2 --port "$port" --log-level warning
 for concurrency in 1 8; do
   echo; echo "== gateway, 2 scorers, concurrency $concurrency, ${seconds}s"

@@ -17,7 +17,7 @@ if [ "${SKIP_TRAINING:-0}" != 1 ] || [ ! -f "$model" ]; then
   echo; echo "== the trained model on the test split, beside most-popular"
   "$bin/recctl" eval --model "$model"
 fi
-port=${RECSERVE_PORT:-5555}
+port=${PORT:-5555}
 start_suite run/up.log --model "$model" --scorers 2 --port "$port"
 grep -v '^20[0-9][0-9]-' run/up.log | sed -n '1,3p'
 gateway=tcp://127.0.0.1:$port

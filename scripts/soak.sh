@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 seconds=${SOAK_SECONDS:-600}
 interval=${SOAK_INTERVAL:-60}
-port=${RECSERVE_PORT:-5755}
+port=${PORT:-5755}
 build_release
 mkdir -p run
 model=run/soak-model.safetensors

@@ -30,6 +30,8 @@ struct Bench: ParsableCommand {
     var items = 1_682
     @Option(help: "Model file: draws ids from its item count and measures the in-process baseline.")
     var model: String?
+    @Option(help: "Dense layers of the in-process baseline: f32, or int8 (match the suite's --dense).")
+    var dense = DenseMode.f32.rawValue
     @Option(help: "Per-request deadline in milliseconds.")
     var deadlineMs = 2_000
     @Option(
@@ -47,6 +49,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         var workload = self.workload
         if workload.seed == nil { workload.seed = .random(in: 2...UInt64(UInt32.max)) }
+        guard let requested = DenseMode(rawValue: dense) else { throw ValidationError("--dense is f32 or int8, not \(dense)") }
         let file = try model.map { try ModelFile.load(path: $0, itemTable: true) }
         let itemCount = file?.config.itemCount ?? items
         let result = try LoadRun(
@@ -55,7 +58,11 @@ struct Bench: ParsableCommand {
             intervalSeconds: intervalSeconds, curve: try curve.load()
         ).run()
         // (No in-process baseline for generated candidates: it would need the generator in this process.)
-        let baseline = workload.generate == nil ? file.map { InProcessBaseline.measure(file: $0, workload: workload, iterations: 50) } : nil
+        let baseline =
+            workload.generate == nil
+            ? file.map {
+                InProcessBaseline.measure(file: $0, dense: DenseMode.available(requested).mode, workload: workload, iterations: 50)
+            } : nil
         let report = BenchReport(
             workload: workload, concurrency: concurrency, result: result, baselineMicros: baseline)
         print(json ? report.json() : report.text())
@@ -65,8 +72,8 @@ struct Bench: ParsableCommand {
 
 /// Times the same kind of request in this process: the cost the gateway adds transport to.
 enum InProcessBaseline {
-    static func measure(file: ModelFile, workload: WorkloadOptions, iterations: Int) -> Double {
-        let recommender = LocalRecommender(file: file)
+    static func measure(file: ModelFile, dense: DenseMode, workload: WorkloadOptions, iterations: Int) -> Double {
+        let recommender = LocalRecommender(model: SequenceModel(file: file, dense: dense), itemTable: file.itemTable!)
         var source = RequestSource(options: workload, itemCount: file.config.itemCount, stream: 999)
         let workspace = Workspace()
         var samples: [Double] = []
