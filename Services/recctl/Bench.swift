@@ -46,10 +46,14 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
 
+    func validate() throws {
+        guard DenseMode(rawValue: dense) != nil else { throw ValidationError("--dense is f32 or int8, not \(dense)") }
+    }
+
     func run() throws {
         var workload = self.workload
         if workload.seed == nil { workload.seed = .random(in: 2...UInt64(UInt32.max)) }
-        guard let requested = DenseMode(rawValue: dense) else { throw ValidationError("--dense is f32 or int8, not \(dense)") }
+        let requested = DenseMode(rawValue: dense)!
         let file = try model.map { try ModelFile.load(path: $0, itemTable: true) }
         let itemCount = file?.config.itemCount ?? items
         let result = try LoadRun(
