@@ -36,6 +36,26 @@
     }
 
 static void quantize_rows_generic(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) { QUANTIZE_BODY }
+/* The codes of one f32 row whose largest magnitude is `top`, and its scale: scale = top / 127 (1 for
+ * a zero row), codes rounded to nearest even (MXCSR's default) and saturated to int8 (|x| / scale
+ * <= 127), 64 at a time through store_codes64. Every AVX-512 quantizer ends here, so they agree. */
+AVX512 static inline float quantize_row512(const float *row, int cols, float top, int8_t *q) {
+    float scale = top > 0.0f ? top / 127.0f : 1.0f;
+    __m512 inverse = _mm512_set1_ps(1.0f / scale);
+    int c = 0;
+    for (; c + 64 <= cols; c += 64) {
+        __m512i w[4];
+        for (int i = 0; i < 4; i++) w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c + 16 * i), inverse));
+        store_codes64(q + c, w[0], w[1], w[2], w[3]);
+    }
+    for (; c < cols; c += 16) {
+        __mmask16 m = tail_mask(cols - c);
+        __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + c), inverse));
+        _mm512_mask_cvtsepi32_storeu_epi8(q + c, m, v);
+    }
+    return scale;
+}
+
 AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) {
     const __m512 sign = _mm512_set1_ps(-0.0f);
     for (int r = 0; r < rows; r++) {
@@ -45,23 +65,7 @@ AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restric
             __mmask16 m = tail_mask(cols - c);
             largest = _mm512_max_ps(largest, _mm512_andnot_ps(sign, _mm512_maskz_loadu_ps(m, row + c)));
         }
-        float top = _mm512_reduce_max_ps(largest);
-        float scale = top > 0.0f ? top / 127.0f : 1.0f;
-        __m512 inverse = _mm512_set1_ps(1.0f / scale);
-        int8_t *q = out + (long)r * cols;
-        /* Round to nearest even (MXCSR's default), saturate to int8: |x| / scale <= 127. */
-        int c = 0;
-        for (; c + 64 <= cols; c += 64) {
-            __m512i w[4];
-            for (int i = 0; i < 4; i++) w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c + 16 * i), inverse));
-            store_codes64(q + c, w[0], w[1], w[2], w[3]);
-        }
-        for (; c < cols; c += 16) {
-            __mmask16 m = tail_mask(cols - c);
-            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + c), inverse));
-            _mm512_mask_cvtsepi32_storeu_epi8(q + c, m, v);
-        }
-        scales[r] = scale;
+        scales[r] = quantize_row512(row, cols, _mm512_reduce_max_ps(largest), out + (long)r * cols);
     }
 }
 static void dequantize_rows_generic(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
@@ -135,21 +139,7 @@ AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *res
             largest[(c >> 4) & 3] = _mm512_max_ps(largest[(c >> 4) & 3], _mm512_andnot_ps(sign, v));
         }
         float top = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(largest[0], largest[1]), _mm512_max_ps(largest[2], largest[3])));
-        float scale = top > 0.0f ? top / 127.0f : 1.0f;
-        __m512 inverse = _mm512_set1_ps(1.0f / scale);
-        int8_t *q = out + (long)r * cols;
-        int c = 0;
-        for (; c + 64 <= cols; c += 64) {
-            __m512i w[4];
-            for (int i = 0; i < 4; i++) w[i] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(values + c + 16 * i), inverse));
-            store_codes64(q + c, w[0], w[1], w[2], w[3]);
-        }
-        for (; c < cols; c += 16) {
-            __mmask16 m = tail_mask(cols - c);
-            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(values + c), inverse));
-            _mm512_mask_cvtsepi32_storeu_epi8(q + c, m, v);
-        }
-        out_scales[r] = scale;
+        out_scales[r] = quantize_row512(values, cols, top, out + (long)r * cols);
     }
 }
 
@@ -191,16 +181,7 @@ AVX512 static void layer_norm_quantize64_avx512(int rows, const float *x, const 
             }
         }
         _mm512_storeu_ps(tops, transpose_max16(largest));
-        for (int r = 0; r < count; r++) {
-            float row_scale = tops[r] > 0.0f ? tops[r] / 127.0f : 1.0f;
-            __m512 inverse = _mm512_set1_ps(1.0f / row_scale);
-            const float *v = values + r * 64;
-            store_codes64(out + (long)(block + r) * 64, _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v), inverse)),
-                          _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v + 16), inverse)),
-                          _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v + 32), inverse)),
-                          _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v + 48), inverse)));
-            scales[block + r] = row_scale;
-        }
+        for (int r = 0; r < count; r++) scales[block + r] = quantize_row512(values + r * 64, 64, tops[r], out + (long)(block + r) * 64);
     }
 }
 
