@@ -145,15 +145,20 @@ import ZeroMQ
         try flood.connect(server.lookupEndpoint)
         let pusher = try Socket(context, .dealer)
         try pusher.connect(server.pushEndpoint)
-        // Make sure both connections are up before the flood starts.
-        let warm = try EmbeddingClient(context: context, endpoints: [server.lookupEndpoint])
-        _ = try warm.lookup([1], deadline: .after(milliseconds: 5_000)).get()
+        // Both of this test's connections carry one answered message before the flood starts: a
+        // connection still being set up (a busy machine) would hold the push back by itself.
+        let lookup = LookupRequest(header: RequestHeader(requestID: 1, deadline: nil), ids: Array(0..<400)).encoded()
+        let push = PushRequest(header: RequestHeader(requestID: 2, deadline: nil), ids: [3], gradients: [Float](repeating: 0.1, count: 32))
+        for (socket, message) in [(flood, lookup), (pusher, push.encoded())] {
+            try socket.send(parts: [message])
+            var warmPoller = Poller([socket])
+            try #require(try warmPoller.poll(timeoutMilliseconds: 10_000)[0], "the server did not answer the first message")
+            _ = try socket.receiveMessage(dontWait: true)
+        }
 
         let floodCount = 2_000
-        let lookup = LookupRequest(header: RequestHeader(requestID: 1, deadline: nil), ids: Array(0..<400)).encoded()
         for _ in 0..<floodCount { try flood.send(parts: [lookup]) }
         usleep(2_000)
-        let push = PushRequest(header: RequestHeader(requestID: 2, deadline: nil), ids: [3], gradients: [Float](repeating: 0.1, count: 32))
         try pusher.send(parts: [push.encoded()])
 
         var answered = 0
