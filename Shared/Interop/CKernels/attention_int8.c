@@ -6,7 +6,6 @@
 #include "ckernels.h"
 #include "simd.h"
 #include <math.h>
-#include <stdlib.h>
 
 static void quantize_columns_generic(int rows, int cols, const float *x, int ld, int8_t *out, int ldo, float *scales) {
     for (int c = 0; c < cols; c++) scales[c] = 0.0f;
@@ -164,15 +163,11 @@ AVX512 static void softmax_codes_avx512(int rows, int cols, const int32_t *score
     }
 }
 
+/* Sixteen rows of exponents, each padded to whole vectors (softmax_codes_avx512's blocks). */
+int rs_softmax_codes_scratch(int cols) { return 16 * ((cols + 15) & ~15); }
+
 void rs_softmax_codes(int path, int rows, int cols, const int32_t *scores, int ld, const float *row_scales, const float *col_scales,
-                      const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums) {
-    if (path == RS_PATH_AVX512) {
-        float *scratch = malloc(sizeof(float) * 16 * (size_t)((cols + 15) & ~15));
-        if (scratch) {
-            softmax_codes_avx512(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums, scratch);
-            free(scratch);
-            return;
-        }
-    }
-    softmax_codes_generic(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums);
+                      const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums, float *scratch) {
+    if (path == RS_PATH_AVX512) softmax_codes_avx512(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums, scratch);
+    else softmax_codes_generic(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums);
 }

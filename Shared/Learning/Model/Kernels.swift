@@ -95,16 +95,19 @@ public enum Kernels {
         rs_quantize_columns_s8(path.rawValue, Int32(rows), Int32(cols), x, Int32(ld), out, Int32(ldo), scales)
     }
 
+    /// Floats of scratch `softmaxCodes` needs for `cols` columns.
+    static func softmaxCodesScratch(cols: Int) -> Int { Int(rs_softmax_codes_scratch(Int32(cols))) }
+
     /// Attention weights as u8 codes from int32 scores (`rs_softmax_codes`), with 1 / (sum of a
-    /// row's codes) per row.
+    /// row's codes) per row; `scratch` holds `softmaxCodesScratch(cols:)` floats.
     static func softmaxCodes(
         _ path: KernelPath, rows: Int, cols: Int, _ scores: UnsafePointer<Int32>, ld: Int, rowScales: UnsafePointer<Float>,
         columnScales: UnsafePointer<Float>, columnBias: UnsafePointer<Float>, into codes: UnsafeMutablePointer<UInt8>, ldc: Int,
-        inverseSums: UnsafeMutablePointer<Float>
+        inverseSums: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         rs_softmax_codes(
             path.rawValue, Int32(rows), Int32(cols), scores, Int32(ld), rowScales, columnScales, columnBias, codes, Int32(ldc),
-            inverseSums)
+            inverseSums, scratch)
     }
 
     /// `softmaxCodes` on arrays, for tests.
@@ -112,9 +115,10 @@ public enum Kernels {
         _ path: KernelPath, rows: Int, cols: Int, _ scores: [Int32], rowScales: [Float], columnScales: [Float], columnBias: [Float],
         into codes: inout [UInt8], inverseSums: inout [Float]
     ) {
+        var scratch = [Float](repeating: 0, count: softmaxCodesScratch(cols: cols))
         softmaxCodes(
             path, rows: rows, cols: cols, scores, ld: cols, rowScales: rowScales, columnScales: columnScales, columnBias: columnBias,
-            into: &codes, ldc: cols, inverseSums: &inverseSums)
+            into: &codes, ldc: cols, inverseSums: &inverseSums, scratch: &scratch)
     }
 
     /// `quantizeColumns` on arrays, for tests.

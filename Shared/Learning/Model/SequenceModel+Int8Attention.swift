@@ -90,6 +90,7 @@ extension SequenceModel {
         let attention = workspace.buffer(.attentionCodes, count: rows * n, of: UInt8.self)
         let inverseSums = workspace.buffer(.sums, count: rows)
         let products = workspace.buffer(.headProducts, count: rows * d, of: Int32.self)
+        let scratch = workspace.buffer(.scores, count: Kernels.softmaxCodesScratch(cols: n))
         let outputBias = w.outputBias.data
         for head in 0..<heads {
             table.scoreScales.withUnsafeBufferPointer { scales in
@@ -97,7 +98,7 @@ extension SequenceModel {
                     Kernels.softmaxCodes(
                         kernelPath, rows: rows, cols: n, scores + head * n, ld: width, rowScales: rowScales,
                         columnScales: scales.baseAddress! + head * n, columnBias: bias.baseAddress! + head * n, into: attention, ldc: n,
-                        inverseSums: inverseSums)
+                        inverseSums: inverseSums, scratch: scratch)
                 }
             }
             table.valueOutputs.withUnsafeBufferPointer {
@@ -109,13 +110,5 @@ extension SequenceModel {
                     bias: head == 0 ? outputBias : nil, relu: false, accumulate: true, into: x, ld: d)
             }
         }
-    }
-}
-
-/// An array of `count` values that `initialize` writes in full (no zero-filling first).
-func uninitialized<T>(_ type: T.Type, count: Int, _ initialize: (UnsafeMutablePointer<T>) -> Void) -> [T] {
-    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-        initialize(buffer.baseAddress!)
-        initialized = count
     }
 }

@@ -43,3 +43,11 @@ public final class Workspace {
         return pointer.bindMemory(to: T.self, capacity: count)
     }
 }
+
+/// An array of `count` values that `initialize` writes in full (no zero-filling first).
+func uninitialized<T>(_ type: T.Type, count: Int, _ initialize: (UnsafeMutablePointer<T>) -> Void) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        initialize(buffer.baseAddress!)
+        initialized = count
+    }
+}

@@ -81,8 +81,10 @@ void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const 
 void rs_quantize_columns_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, int ldo, float *scales);
 /* Softmax of int32 attention scores as u8 codes: t[r][c] = (scores[r][c] * row_scales[r]) *
  * col_scales[c] + col_bias[c] (powers of two), codes[r][c] = round(255 * 2^(t - max_c t)) (2^x to
- * 7.5e-5), so each row's largest weight is 255, and inverse_sums[r] = 1 / sum_c codes[r][c]. */
+ * 7.5e-5), so each row's largest weight is 255, and inverse_sums[r] = 1 / sum_c codes[r][c].
+ * scratch: rs_softmax_codes_scratch(cols) floats the kernel may overwrite. */
+int rs_softmax_codes_scratch(int cols);
 void rs_softmax_codes(int path, int rows, int cols, const int32_t *scores, int ld, const float *row_scales, const float *col_scales,
-                      const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums);
+                      const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums, float *scratch);
 
 #endif
