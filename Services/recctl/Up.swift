@@ -128,25 +128,37 @@ struct LocalSuite: Service {
             print("metrics          \(process.name): http://\(bind)/metrics")
         }
         let started = Date()
-        if await Readiness.wait(gateway: plan.gatewayClients, curve: probeCurve, seconds: 60) {
+        if await Readiness.wait(plan: plan, curve: probeCurve, seconds: 60) {
             print(
                 String(
                     format: "ready in %.1f s: try `recctl query --history 1,2,3 -k 5`; Ctrl-C stops everything",
                     Date().timeIntervalSince(started)))
         } else if !Task.isShuttingDownGracefully {
-            print("warning: the suite did not answer a probe query within 60 s; check the logs above")
+            print(
+                "warning: within 60 s the suite did not register every replica and answer a probe query; check the logs above (`recctl status --admin \(plan.gatewayAdmin)` shows which replicas registered)"
+            )
         }
         try? await gracefulShutdown()
     }
 }
 
-/// Polls the gateway with a tiny real query until the whole path answers (or shutdown begins).
+/// Waits until every replica of the plan has registered at the gateway and a tiny real query
+/// answers (or shutdown begins). The query alone is not enough: a one-candidate probe goes to a
+/// scorer in one hop, so it can answer before the encoders or generators have registered.
 enum Readiness {
-    static func wait(gateway: String, curve: CurveClientSettings? = nil, seconds: Double) async -> Bool {
+    static func wait(plan: SuitePlan, curve: CurveClientSettings? = nil, seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         let context = ZMQContext()
+        let expected = plan.replicasByService.filter { $0.value > 0 }
+        var registered = false
         while Date() < deadline && !Task.isShuttingDownGracefully {
-            if let client = try? GatewayClient(context: context, endpoint: gateway, curve: curve) {
+            if !registered, let admin = try? AdminClient(context: context, endpoint: plan.gatewayAdmin),
+                case .success(let status)? = try? admin.status(timeoutMilliseconds: 500)
+            {
+                let counts = Dictionary(status.replicas.map { ($0.service, 1) }, uniquingKeysWith: +)
+                registered = expected.allSatisfy { counts[$0.key, default: 0] >= $0.value }
+            }
+            if registered, let client = try? GatewayClient(context: context, endpoint: plan.gatewayClients, curve: curve) {
                 let probe = RecommendRequest(
                     header: RequestHeader(requestID: 0, deadline: nil), userID: "readiness-probe", history: [0], candidates: [0], k: 1)
                 if let reply = try? client.recommend(probe, timeoutMilliseconds: 500), reply.error == nil { return true }

@@ -47,6 +47,10 @@ public struct SuitePlan: Sendable {
         embeddingShards = (0..<shards).map { DefaultEndpoints.embedding(shard: $0, host: host, port: port) }
     }
 
+    /// Replicas the plan starts, by the service each registers as at the gateway (a replica
+    /// registers under its executable's name).
+    public var replicasByService: [String: Int] { ["history-encoder": encoders, "scorer": scorers, "generator": generators] }
+
     /// How many processes the plan starts.
     public var processCount: Int { embeddingShards.count + 1 + encoders + scorers + generators }
 
