@@ -25,7 +25,26 @@ target=$(python3 -c "print(round(0.7 * $capacity, 1))")
 echo "capacity $capacity QPS -> soak at $target QPS for $seconds s"
 rss >run/soak-rss-start.txt
 "$bin/recctl" bench --gateway "$gateway" --seconds "$seconds" --concurrency 4 --warmup 0 --rate "$target" \
-  --interval-seconds "$interval" --json >run/soak.json
+  --interval-seconds "$interval" --json >run/soak.json &
+bench_pid=$!
+# Every interval: each process's CPU ticks (user + system) and the host's /proc/stat line, so a slow
+# interval can be told apart: a service using more CPU for the same load, or the host taking the
+# cores away (steal) or other work running.
+snapshot_cpu() {
+  for pid in $pids; do
+    [ -r "/proc/$pid/stat" ] && echo "proc $pid $(tr '\0' ' ' </proc/$pid/cmdline | awk '{print $1}' | xargs basename) $(awk '{print $14 + $15}' /proc/$pid/stat)"
+  done
+  [ -r "/proc/$bench_pid/stat" ] && echo "proc $bench_pid load-generator $(awk '{print $14 + $15}' /proc/$bench_pid/stat)"
+  echo "host $(head -1 /proc/stat)"
+  echo "end"
+}
+: >run/soak-cpu.txt
+for _ in $(seq 1 $((seconds / interval))); do
+  snapshot_cpu >>run/soak-cpu.txt
+  sleep "$interval"
+done
+snapshot_cpu >>run/soak-cpu.txt
+wait "$bench_pid"
 rss >run/soak-rss-end.txt
 python3 - "$interval" "${SOAK_ENFORCE:-0}" <<'PY'
 import json, sys
@@ -33,10 +52,30 @@ interval, enforce = float(sys.argv[1]), sys.argv[2] == "1"
 r = json.load(open("run/soak.json"))
 print(f'machine: {r["machine"]}; workload: {r["workload"]}')
 print(f'sent {r["succeeded"] + r["failed"]}, succeeded {r["succeeded"]}, failed {r["failed"]} {r["failures"] or ""}; {r["qps"]:.1f} QPS achieved')
-print("interval   n       p50 ms   p99 ms")
 rows = [i for i in r["intervals"] if (i["interval"] + 1) * interval <= r["seconds"] + 0.5]
+# CPU per interval from the snapshots taken every interval (clock ticks, 100 a second on Linux):
+# cores each process kept busy on average, and the host's busy and stolen shares.
+snapshots, current = [], {"proc": {}, "host": None}
+for line in open("run/soak-cpu.txt"):
+    f = line.split()
+    if f[0] == "proc": current["proc"][(f[1], f[2])] = int(f[3])
+    elif f[0] == "host": current["host"] = [int(x) for x in f[2:]]
+    elif f[0] == "end": snapshots.append(current); current = {"proc": {}, "host": None}
+names = sorted({k for s in snapshots for k in s["proc"]}, key=lambda k: (k[1], k[0]))
+def cpu_cells(i):
+    if i + 1 >= len(snapshots): return ""
+    a, b = snapshots[i], snapshots[i + 1]
+    cells = [f"{(b['proc'][n] - a['proc'][n]) / 100 / interval:6.2f}" if n in a["proc"] and n in b["proc"] else f"{'-':>6}"
+             for n in names]
+    ha, hb = a["host"], b["host"]
+    total, idle = sum(hb) - sum(ha), (hb[3] + hb[4]) - (ha[3] + ha[4])
+    steal = hb[7] - ha[7]
+    return " ".join(cells) + f"  {(total - idle) / max(total, 1) * 100:5.0f}% {steal / max(total, 1) * 100:5.1f}%"
+short = {"embedding-server": "embed", "history-encoder": "encode", "gateway": "gatewy", "scorer": "scorer", "load-generator": "client"}
+print("interval   n       p50 ms   p99 ms   cores busy: " + " ".join(f"{short.get(n[1], n[1][:6]):>6}" for n in names)
+      + "   host  steal")
 for i in rows:
-    print(f'{i["interval"]:>8}   {i["n"]:<7} {i["p50"]/1000:7.2f}  {i["p99"]/1000:7.2f}')
+    print(f'{i["interval"]:>8}   {i["n"]:<7} {i["p50"]/1000:7.2f}  {i["p99"]/1000:7.2f}               {cpu_cells(i["interval"])}')
 start = {l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open("run/soak-rss-start.txt")}
 end = {l.split()[0]: int(l.split()[2]) for l in open("run/soak-rss-end.txt")}
 print("service            RSS start KiB   RSS end KiB   growth")
