@@ -2,7 +2,8 @@
 # Soak: hold a fixed rate near 70% of measured capacity and watch latency and memory over time.
 #   scripts/soak.sh                 10 minutes, per-minute report (the figures in docs/soak.md)
 #   SOAK_SECONDS=60 SOAK_INTERVAL=10 scripts/soak.sh     the short version CI runs
-# Reports p50/p99 per interval, errors, each service's RSS at start and end, RSS growth and the
+# Reports p50/p99 and each process's CPU (with the host's busy and stolen shares) per interval,
+# errors, each service's RSS at start and end, RSS growth and the
 # p99 drift between the first and last interval. Fails on any failed request, or when
 # SOAK_ENFORCE=1 and RSS grows 5% or more or p99 drifts 20% or more.
 . "$(dirname "$0")/lib.sh"
