@@ -1,8 +1,8 @@
 /* Int8 attention for candidates (SequenceModel+Int8Attention.swift): per request, each layer's
  * history side becomes two int8 matrices (queries-times-keys and values-times-output, quantized
  * per column by rs_quantize_columns_s8); per micro-batch, the scores come from one int8 GEMM and
- * rs_softmax_codes turns them into u8 attention weights for a u8 x s8 GEMM. Generic and AVX-512
- * builds agree bit for bit. */
+ * rs_softmax_codes turns them into u8 attention weights for a u8 x s8 GEMM. Generic, AVX2 and
+ * AVX-512 builds agree bit for bit. */
 #include "ckernels.h"
 #include "simd.h"
 #include <math.h>
@@ -52,8 +52,43 @@ AVX512 static void quantize_columns_avx512(int rows, int cols, const float *x, i
     }
 }
 
+AVX2 static void quantize_columns_avx2(int rows, int cols, const float *x, int ld, int8_t *out, int ldo, float *scales) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int c = 0; c < cols; c++) scales[c] = 0.0f;
+    int whole = cols & ~7;
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        for (int c = 0; c < whole; c += 8)
+            _mm256_storeu_ps(scales + c, _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(row + c)), _mm256_loadu_ps(scales + c)));
+        for (int c = whole; c < cols; c++) scales[c] = fmaxf(scales[c], fabsf(row[c]));
+    }
+    for (int c = 0; c < cols; c++) scales[c] = scales[c] > 0.0f ? scales[c] / 127.0f : 1.0f;
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        int8_t *q = out + (long)r * ldo;
+        int c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            __m256i w[4];
+            for (int i = 0; i < 4; i++) {
+                __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_loadu_ps(scales + c + 8 * i));
+                w[i] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + c + 8 * i), inverse));
+            }
+            store_codes32(q + c, w[0], w[1], w[2], w[3]);
+        }
+        for (; c + 8 <= cols; c += 8) {
+            __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_loadu_ps(scales + c));
+            store_codes8(q + c, _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + c), inverse)), 8, 0);
+        }
+        for (; c < cols; c++) {
+            float v = rintf(row[c] * (1.0f / scales[c]));
+            q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
+        }
+    }
+}
+
 void rs_quantize_columns_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, int ldo, float *scales) {
     if (path == RS_PATH_AVX512) quantize_columns_avx512(rows, cols, x, ld, out, ldo, scales);
+    else if (path == RS_PATH_AVX2) quantize_columns_avx2(rows, cols, x, ld, out, ldo, scales);
     else quantize_columns_generic(rows, cols, x, ld, out, ldo, scales);
 }
 
@@ -163,11 +198,67 @@ AVX512 static void softmax_codes_avx512(int rows, int cols, const int32_t *score
     }
 }
 
+/* code512's AVX2 twin: 2^floor(u) goes into the exponent field by an integer add (exactly what
+ * VSCALEFPS and ldexpf give: p >= 0.9999 and u >= -125 keep the result normal). */
+AVX2 static inline __m256i code256(__m256 u) {
+    u = _mm256_max_ps(u, _mm256_set1_ps(-125.0f));
+    __m256 whole = _mm256_floor_ps(u), f = _mm256_sub_ps(u, whole);
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(CODE_C3), f, _mm256_set1_ps(CODE_C2));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(CODE_C1));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(CODE_C0));
+    __m256i scaled = _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_cvttps_epi32(whole), 23));
+    return _mm256_cvtps_epi32(_mm256_castsi256_ps(scaled));
+}
+
+/* One row at a time: its exponents t into `scratch` with their maximum, padded with -inf to whole
+ * vectors (a code of 0, so the padding adds nothing to the sum), then its codes 32 at a time. */
+AVX2 static void softmax_codes_avx2(int rows, int cols, const int32_t *scores, int ld, const float *row_scales, const float *col_scales,
+                                    const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums, float *t) {
+    int padded = (cols + 7) & ~7;
+    for (int r = 0; r < rows; r++) {
+        const int32_t *s = scores + (long)r * ld;
+        __m256 rs = _mm256_set1_ps(row_scales[r]);
+        __m256 m[2] = {_mm256_set1_ps(-INFINITY), _mm256_set1_ps(-INFINITY)};
+        int c = 0;
+        for (; c + 8 <= cols; c += 8) {
+            __m256 score = _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(s + c)));
+            __m256 v = _mm256_fmadd_ps(_mm256_mul_ps(score, rs), _mm256_loadu_ps(col_scales + c), _mm256_loadu_ps(col_bias + c));
+            _mm256_storeu_ps(t + c, v);
+            m[(c >> 3) & 1] = _mm256_max_ps(m[(c >> 3) & 1], v);
+        }
+        float top = hmax256(_mm256_max_ps(m[0], m[1]));
+        for (; c < cols; c++) {
+            t[c] = code_exponent(s[c], row_scales[r], col_scales[c], col_bias[c]);
+            top = fmaxf(top, t[c]);
+        }
+        for (; c < padded; c++) t[c] = -INFINITY;
+        __m256 shift = _mm256_set1_ps(top - LOG2_255);
+        __m256i total = _mm256_setzero_si256();
+        uint8_t *out = codes + (long)r * ldc;
+        c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            __m256i w[4];
+            for (int i = 0; i < 4; i++) {
+                w[i] = code256(_mm256_sub_ps(_mm256_loadu_ps(t + c + 8 * i), shift));
+                total = _mm256_add_epi32(total, w[i]);
+            }
+            store_ucodes32(out + c, w[0], w[1], w[2], w[3]);
+        }
+        for (; c < padded; c += 8) {
+            __m256i code = code256(_mm256_sub_ps(_mm256_loadu_ps(t + c), shift));
+            store_codes8(out + c, code, cols - c < 8 ? cols - c : 8, 1);
+            total = _mm256_add_epi32(total, code);
+        }
+        inverse_sums[r] = 1.0f / (float)hsum256_epi32(total);
+    }
+}
+
 /* Sixteen rows of exponents, each padded to whole vectors (softmax_codes_avx512's blocks). */
 int rs_softmax_codes_scratch(int cols) { return 16 * ((cols + 15) & ~15); }
 
 void rs_softmax_codes(int path, int rows, int cols, const int32_t *scores, int ld, const float *row_scales, const float *col_scales,
                       const float *col_bias, uint8_t *codes, int ldc, float *inverse_sums, float *scratch) {
     if (path == RS_PATH_AVX512) softmax_codes_avx512(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums, scratch);
+    else if (path == RS_PATH_AVX2) softmax_codes_avx2(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums, scratch);
     else softmax_codes_generic(rows, cols, scores, ld, row_scales, col_scales, col_bias, codes, ldc, inverse_sums);
 }

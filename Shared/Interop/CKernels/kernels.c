@@ -79,8 +79,6 @@ static void bias_activation_generic(int rows, int cols, float *x, int ld, const 
 
 /* ---------- AVX2 + FMA ---------- */
 
-#define AVX2 __attribute__((target("avx2,fma")))
-
 AVX2 static inline __m256 exp256(__m256 x) {
     __m256 keep = _mm256_cmp_ps(x, _mm256_set1_ps(EXP_LOW), _CMP_GE_OQ);
     x = _mm256_and_ps(x, keep);
@@ -102,13 +100,6 @@ AVX2 static inline float hsum256(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-AVX2 static inline float hmax256(__m256 v) {
-    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_max_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
 

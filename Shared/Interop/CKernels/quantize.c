@@ -1,7 +1,7 @@
 /* Int8 dense layers (rs_quantize_rows_s8, rs_dequantize_rows, rs_requantize_rows and the fused
  * LayerNorm and head-input quantizers): per-row activation quantization before the int8 GEMM, and
- * its f32 result (scales, bias, residual, ReLU) after. Generic and AVX-512 builds agree bit for
- * bit; the generic loop bodies are compiled once plainly and once with the AVX-512 target
+ * its f32 result (scales, bias, residual, ReLU) after. Generic, AVX2 and AVX-512 builds agree bit
+ * for bit; the generic loop bodies are compiled once plainly and once with the AVX-512 target
  * attribute where that is all it takes. */
 #include "ckernels.h"
 #include "simd.h"
@@ -143,6 +143,94 @@ AVX512 static void requantize_rows_avx512(int rows, int cols, const int32_t *res
     }
 }
 
+/* ---------- AVX2 + FMA: the same computations eight lanes at a time, the same bits ---------- */
+
+/* quantize_row512's twin: codes 32 at a time, then eight, then one by one as the generic loop. */
+AVX2 static inline float quantize_row256(const float *row, int cols, float top, int8_t *q) {
+    float scale = top > 0.0f ? top / 127.0f : 1.0f;
+    float inverse = 1.0f / scale;
+    __m256 inverse8 = _mm256_set1_ps(inverse);
+    int c = 0;
+    for (; c + 32 <= cols; c += 32) {
+        __m256i w[4];
+        for (int i = 0; i < 4; i++) w[i] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + c + 8 * i), inverse8));
+        store_codes32(q + c, w[0], w[1], w[2], w[3]);
+    }
+    for (; c + 8 <= cols; c += 8) store_codes8(q + c, _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + c), inverse8)), 8, 0);
+    for (; c < cols; c++) {
+        float v = rintf(row[c] * inverse);
+        q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
+    }
+    return scale;
+}
+
+AVX2 static void quantize_rows_avx2(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        __m256 largest = _mm256_setzero_ps();
+        int c = 0;
+        for (; c + 8 <= cols; c += 8) largest = _mm256_max_ps(largest, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + c)));
+        float top = hmax256(largest);
+        for (; c < cols; c++) top = fmaxf(top, fabsf(row[c]));
+        scales[r] = quantize_row256(row, cols, top, out + (long)r * cols);
+    }
+}
+
+AVX2 static inline __m256 requantized_value256(__m256 rs, const float *col_scales, const int32_t *a, const float *bias, int c, int relu) {
+    __m256 v = _mm256_mul_ps(_mm256_mul_ps(rs, _mm256_loadu_ps(col_scales + c)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(a + c))));
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + c));
+    return relu ? _mm256_max_ps(v, _mm256_setzero_ps()) : v;
+}
+
+AVX2 static void dequantize_rows_avx2(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
+                                      const float *restrict col_scales, const float *restrict bias, int relu, int accumulate,
+                                      float *restrict out, int ld) {
+    for (int r = 0; r < rows; r++) {
+        const int32_t *a = acc + (long)r * cols;
+        float *o = out + (long)r * ld;
+        __m256 rs = _mm256_set1_ps(row_scales[r]);
+        int c = 0;
+        for (; c + 8 <= cols; c += 8) {
+            __m256 v = _mm256_mul_ps(_mm256_mul_ps(rs, _mm256_loadu_ps(col_scales + c)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(a + c))));
+            if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + c));
+            if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(o + c));
+            if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
+            _mm256_storeu_ps(o + c, v);
+        }
+        for (; c < cols; c++) {
+            float v = (row_scales[r] * col_scales[c]) * (float)a[c];
+            if (bias) v += bias[c];
+            if (accumulate) v += o[c];
+            o[c] = relu ? (v > 0.0f ? v : 0.0f) : v;
+        }
+    }
+}
+
+/* requantize_rows_avx512's twin: each row's values once into `values`, then its codes. */
+AVX2 static void requantize_rows_avx2(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
+                                      const float *restrict col_scales, const float *restrict bias, int relu, int8_t *restrict out,
+                                      float *restrict out_scales, float *restrict values) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int r = 0; r < rows; r++) {
+        const int32_t *a = acc + (long)r * cols;
+        __m256 rs = _mm256_set1_ps(row_scales[r]);
+        __m256 largest[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+        int c = 0;
+        for (; c + 8 <= cols; c += 8) {
+            __m256 v = requantized_value256(rs, col_scales, a, bias, c, relu);
+            _mm256_storeu_ps(values + c, v);
+            largest[(c >> 3) & 1] = _mm256_max_ps(largest[(c >> 3) & 1], _mm256_andnot_ps(sign, v));
+        }
+        float top = hmax256(_mm256_max_ps(largest[0], largest[1]));
+        for (; c < cols; c++) {
+            values[c] = requantized_value(row_scales[r], col_scales[c], a[c], bias, c, relu);
+            top = fmaxf(top, fabsf(values[c]));
+        }
+        out_scales[r] = quantize_row256(values, cols, top, out + (long)r * cols);
+    }
+}
+
 void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
                         const float *bias, int relu, int8_t *out, float *out_scales) {
     /* The row buffer lives on the stack, so rows wider than any FFN we serve take the generic path
@@ -150,11 +238,15 @@ void rs_requantize_rows(int path, int rows, int cols, const int32_t *acc, const 
     if (path == RS_PATH_AVX512 && cols <= 4096) {
         float values[(cols + 15) & ~15];
         requantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales, values);
+    } else if (path == RS_PATH_AVX2 && cols <= 4096) {
+        float values[cols];
+        requantize_rows_avx2(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales, values);
     } else requantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, out, out_scales);
 }
 
 void rs_quantize_rows_s8(int path, int rows, int cols, const float *x, int ld, int8_t *out, float *scales) {
     if (path == RS_PATH_AVX512) quantize_rows_avx512(rows, cols, x, ld, out, scales);
+    else if (path == RS_PATH_AVX2) quantize_rows_avx2(rows, cols, x, ld, out, scales);
     else quantize_rows_generic(rows, cols, x, ld, out, scales);
 }
 
@@ -266,5 +358,6 @@ void rs_layer_norm_quantize(int path, int rows, int dim, const float *x, const f
 void rs_dequantize_rows(int path, int rows, int cols, const int32_t *acc, const float *row_scales, const float *col_scales,
                         const float *bias, int relu, int accumulate, float *out, int ld) {
     if (path == RS_PATH_AVX512) dequantize_rows_avx512(rows, cols, acc, row_scales, col_scales, bias, relu, accumulate, out, ld);
+    else if (path == RS_PATH_AVX2) dequantize_rows_avx2(rows, cols, acc, row_scales, col_scales, bias, relu, accumulate, out, ld);
     else dequantize_rows_generic(rows, cols, acc, row_scales, col_scales, bias, relu, accumulate, out, ld);
 }

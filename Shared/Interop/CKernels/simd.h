@@ -1,11 +1,12 @@
-/* What the kernel files share: the AVX-512 target attribute, tail masks, int8 and u8 code stores,
- * and the f32 softmax's exp2. */
+/* What the kernel files share: the AVX2 and AVX-512 target attributes, tail masks, int8 and u8
+ * code stores, and the f32 softmax's exp2. */
 #ifndef RS_SIMD_H
 #define RS_SIMD_H
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
 
+#define AVX2 __attribute__((target("avx2,fma")))
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 
 static inline __mmask16 tail_mask(int remaining) { return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1); }
@@ -24,6 +25,40 @@ AVX512 static inline void store_ucodes64(uint8_t *q, __m512i a, __m512i b, __m51
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     __m512i packed = _mm512_packus_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(c, d));
     _mm512_storeu_si512(q, _mm512_permutexvar_epi32(order, packed));
+}
+
+/* The AVX2 twins of the two stores above, for 32 codes in four vectors of eight: the packs
+   interleave the two 128-bit lanes, one dword permute puts them back in order. */
+AVX2 static inline void store_codes32(int8_t *q, __m256i a, __m256i b, __m256i c, __m256i d) {
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+    _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(packed, order));
+}
+AVX2 static inline void store_ucodes32(uint8_t *q, __m256i a, __m256i b, __m256i c, __m256i d) {
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+    _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(packed, order));
+}
+/* The first `count` (at most 8) of eight int32 codes, narrowed by truncation: the callers' codes are
+   already within the target type's range. */
+AVX2 static inline void store_codes8(void *q, __m256i v, int count, int is_unsigned) {
+    int32_t lanes[8];
+    _mm256_storeu_si256((__m256i *)lanes, v);
+    for (int i = 0; i < count; i++) {
+        if (is_unsigned) ((uint8_t *)q)[i] = (uint8_t)lanes[i];
+        else ((int8_t *)q)[i] = (int8_t)lanes[i];
+    }
+}
+AVX2 static inline float hmax256(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+AVX2 static inline int32_t hsum256_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1)));
 }
 
 /* exp2_softmax512's polynomial for 2^f on [0, 1). */
