@@ -13,10 +13,7 @@ static void quantize_columns_generic(int rows, int cols, const float *x, int ld,
         for (int c = 0; c < cols; c++) scales[c] = fmaxf(scales[c], fabsf(x[(long)r * ld + c]));
     for (int c = 0; c < cols; c++) scales[c] = scales[c] > 0.0f ? scales[c] / 127.0f : 1.0f;
     for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
-            float v = rintf(x[(long)r * ld + c] * (1.0f / scales[c]));
-            out[(long)r * ldo + c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
-        }
+        for (int c = 0; c < cols; c++) out[(long)r * ldo + c] = scalar_code(x[(long)r * ld + c], 1.0f / scales[c]);
 }
 
 /* Column maxima accumulate in `scales` row by row (16 columns a vector); the codes then go out 64
@@ -79,10 +76,7 @@ AVX2 static void quantize_columns_avx2(int rows, int cols, const float *x, int l
             __m256 inverse = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_loadu_ps(scales + c));
             store_codes8(q + c, _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + c), inverse)), 8, 0);
         }
-        for (; c < cols; c++) {
-            float v = rintf(row[c] * (1.0f / scales[c]));
-            q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
-        }
+        for (; c < cols; c++) q[c] = scalar_code(row[c], 1.0f / scales[c]);
     }
 }
 

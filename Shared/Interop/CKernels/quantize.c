@@ -16,10 +16,7 @@
         float scale = largest > 0.0f ? largest / 127.0f : 1.0f;                        \
         float inverse = 1.0f / scale;                                                  \
         int8_t *q = out + (long)r * cols;                                              \
-        for (int c = 0; c < cols; c++) {                                               \
-            float v = rintf(row[c] * inverse);                                         \
-            q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));        \
-        }                                                                              \
+        for (int c = 0; c < cols; c++) q[c] = scalar_code(row[c], inverse);            \
         scales[r] = scale;                                                             \
     }
 #define DEQUANTIZE_BODY                                                                \
@@ -110,10 +107,7 @@ static void requantize_rows_generic(int rows, int cols, const int32_t *restrict 
         float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
         float inverse = 1.0f / scale;
         int8_t *q = out + (long)r * cols;
-        for (int c = 0; c < cols; c++) {
-            float v = rintf(requantized_value(row_scales[r], col_scales[c], a[c], bias, c, relu) * inverse);
-            q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
-        }
+        for (int c = 0; c < cols; c++) q[c] = scalar_code(requantized_value(row_scales[r], col_scales[c], a[c], bias, c, relu), inverse);
         out_scales[r] = scale;
     }
 }
@@ -157,10 +151,7 @@ AVX2 static inline float quantize_row256(const float *row, int cols, float top, 
         store_codes32(q + c, w[0], w[1], w[2], w[3]);
     }
     for (; c + 8 <= cols; c += 8) store_codes8(q + c, _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + c), inverse8)), 8, 0);
-    for (; c < cols; c++) {
-        float v = rintf(row[c] * inverse);
-        q[c] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
-    }
+    for (; c < cols; c++) q[c] = scalar_code(row[c], inverse);
     return scale;
 }
 

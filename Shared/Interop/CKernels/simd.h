@@ -9,6 +9,13 @@
 #define AVX2 __attribute__((target("avx2,fma")))
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 
+/* One value's int8 code: x / scale (as x * inverse) rounded to nearest even (the vector builds'
+   conversion under MXCSR's default) and held to [-127, 127]. */
+static inline int8_t scalar_code(float x, float inverse) {
+    float v = rintf(x * inverse);
+    return (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
+}
+
 static inline __mmask16 tail_mask(int remaining) { return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1); }
 
 /* 64 int32 codes (four vectors, in order) stored as 64 int8 with signed saturation: two saturating
