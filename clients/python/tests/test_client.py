@@ -32,11 +32,17 @@ def binaries():
     return pathlib.Path(recctl)
 
 
+# Port bases for this run's suites: a random start, then 20 apart (a suite uses a few ports above
+# its base), so two suites of one run never draw the same ports. Below Linux's ephemeral range
+# (32768 and up), where outgoing connections could hold one.
+_ports = iter(range(random.randrange(20_000, 30_000, 20), 32_000, 20))
+
+
 class Suite:
-    """`recctl up` on a random port base, stopped with SIGINT."""
+    """`recctl up` on the next free port base, stopped with SIGINT."""
 
     def __init__(self, recctl, model, folder, extra=()):
-        self.port = random.randrange(20_000, 40_000, 20)
+        self.port = next(_ports)
         self.endpoint = f"tcp://127.0.0.1:{self.port}"
         self.log = open(folder / f"up-{self.port}.log", "w+")
         self.process = subprocess.Popen(
