@@ -33,13 +33,19 @@ import Wire
                 return (try? reply.withUnsafeBytes { try ScoreReply(decoding: $0) })?.result
             }
 
-            // A generous deadline: the whole slice (this also fills the row cache).
-            let started = Date()
-            guard case .success = score(deadline: .after(milliseconds: 60_000)) else {
-                Issue.record("the slice failed with a generous deadline")
-                return
+            // A generous deadline: the whole slice, three times; the deadline below comes from the
+            // fastest run. (The first fills the row cache; a cold run's time, or one slowed by the
+            // suites running beside it, could be more than four times the next run's, which then
+            // finished inside "a quarter".)
+            var whole = Double.infinity
+            for _ in 0..<3 {
+                let started = Date()
+                guard case .success = score(deadline: .after(milliseconds: 60_000)) else {
+                    Issue.record("the slice failed with a generous deadline")
+                    return
+                }
+                whole = min(whole, Date().timeIntervalSince(started))
             }
-            let whole = Date().timeIntervalSince(started)
 
             // A deadline a quarter of the way in: dropped between micro-batches, and counted.
             let quarter = Int(max(whole / 4 * 1_000, 3))
