@@ -1,38 +1,32 @@
 /* Int8 dense layers (rs_quantize_rows_s8, rs_dequantize_rows, rs_requantize_rows and the fused
  * LayerNorm and head-input quantizers): per-row activation quantization before the int8 GEMM, and
  * its f32 result (scales, bias, residual, ReLU) after. Generic, AVX2 and AVX-512 builds agree bit
- * for bit; the generic loop bodies are compiled once plainly and once with the AVX-512 target
- * attribute where that is all it takes. */
+ * for bit: every build computes each value with the same operations in the same order, and the
+ * scalar helpers below are what the generic loops and the vector builds' tails use. */
 #include "ckernels.h"
 #include "simd.h"
 #include <math.h>
 #include <stdlib.h>
 
-#define QUANTIZE_BODY                                                                  \
-    for (int r = 0; r < rows; r++) {                                                   \
-        const float *row = x + (long)r * ld;                                           \
-        float largest = 0.0f;                                                          \
-        for (int c = 0; c < cols; c++) largest = fmaxf(largest, fabsf(row[c]));        \
-        float scale = largest > 0.0f ? largest / 127.0f : 1.0f;                        \
-        float inverse = 1.0f / scale;                                                  \
-        int8_t *q = out + (long)r * cols;                                              \
-        for (int c = 0; c < cols; c++) q[c] = scalar_code(row[c], inverse);            \
-        scales[r] = scale;                                                             \
-    }
-#define DEQUANTIZE_BODY                                                                \
-    for (int r = 0; r < rows; r++) {                                                   \
-        const int32_t *a = acc + (long)r * cols;                                       \
-        float *o = out + (long)r * ld;                                                 \
-        float rs = row_scales[r];                                                      \
-        for (int c = 0; c < cols; c++) {                                               \
-            float v = (rs * col_scales[c]) * (float)a[c];                              \
-            if (bias) v += bias[c];                                                    \
-            if (accumulate) v += o[c];                                                 \
-            o[c] = relu ? (v > 0.0f ? v : 0.0f) : v;                                   \
-        }                                                                              \
-    }
+/* One product of an int8 GEMM back in f32: (row scale * column scale) * acc, plus the bias. */
+static inline float product_value(float row_scale, float col_scale, int32_t acc, const float *bias, int c) {
+    float v = (row_scale * col_scale) * (float)acc;
+    return bias ? v + bias[c] : v;
+}
+static inline float relu_if(int relu, float v) { return relu ? (v > 0.0f ? v : 0.0f) : v; }
 
-static void quantize_rows_generic(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) { QUANTIZE_BODY }
+static void quantize_rows_generic(int rows, int cols, const float *restrict x, int ld, int8_t *restrict out, float *restrict scales) {
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (long)r * ld;
+        float largest = 0.0f;
+        for (int c = 0; c < cols; c++) largest = fmaxf(largest, fabsf(row[c]));
+        float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+        float inverse = 1.0f / scale;
+        int8_t *q = out + (long)r * cols;
+        for (int c = 0; c < cols; c++) q[c] = scalar_code(row[c], inverse);
+        scales[r] = scale;
+    }
+}
 /* The codes of one f32 row whose largest magnitude is `top`, and its scale: scale = top / 127 (1 for
  * a zero row), codes rounded to nearest even (MXCSR's default) and saturated to int8 (|x| / scale
  * <= 127), 64 at a time through store_codes64. Every AVX-512 quantizer ends here, so they agree. */
@@ -67,7 +61,16 @@ AVX512 static void quantize_rows_avx512(int rows, int cols, const float *restric
 }
 static void dequantize_rows_generic(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
                                     const float *restrict col_scales, const float *restrict bias, int relu, int accumulate,
-                                    float *restrict out, int ld) { DEQUANTIZE_BODY }
+                                    float *restrict out, int ld) {
+    for (int r = 0; r < rows; r++) {
+        const int32_t *a = acc + (long)r * cols;
+        float *o = out + (long)r * ld;
+        for (int c = 0; c < cols; c++) {
+            float v = product_value(row_scales[r], col_scales[c], a[c], bias, c);
+            o[c] = relu_if(relu, accumulate ? v + o[c] : v);
+        }
+    }
+}
 AVX512 static void dequantize_rows_avx512(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
                                           const float *restrict col_scales, const float *restrict bias, int relu, int accumulate,
                                           float *restrict out, int ld) {
@@ -93,9 +96,7 @@ AVX512 static void dequantize_rows_avx512(int rows, int cols, const int32_t *res
    their largest magnitude and again to quantize them as rs_quantize_rows_s8 would. The row of
    int32 products stays in L1 between the passes. */
 static inline float requantized_value(float row_scale, float col_scale, int32_t acc, const float *bias, int c, int relu) {
-    float v = (row_scale * col_scale) * (float)acc;
-    if (bias) v += bias[c];
-    return relu ? (v > 0.0f ? v : 0.0f) : v;
+    return relu_if(relu, product_value(row_scale, col_scale, acc, bias, c));
 }
 static void requantize_rows_generic(int rows, int cols, const int32_t *restrict acc, const float *restrict row_scales,
                                     const float *restrict col_scales, const float *restrict bias, int relu, int8_t *restrict out,
@@ -168,9 +169,13 @@ AVX2 static void quantize_rows_avx2(int rows, int cols, const float *restrict x,
     }
 }
 
-AVX2 static inline __m256 requantized_value256(__m256 rs, const float *col_scales, const int32_t *a, const float *bias, int c, int relu) {
+/* product_value and requantized_value eight lanes at a time. */
+AVX2 static inline __m256 product_value256(__m256 rs, const float *col_scales, const int32_t *a, const float *bias, int c) {
     __m256 v = _mm256_mul_ps(_mm256_mul_ps(rs, _mm256_loadu_ps(col_scales + c)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(a + c))));
-    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + c));
+    return bias ? _mm256_add_ps(v, _mm256_loadu_ps(bias + c)) : v;
+}
+AVX2 static inline __m256 requantized_value256(__m256 rs, const float *col_scales, const int32_t *a, const float *bias, int c, int relu) {
+    __m256 v = product_value256(rs, col_scales, a, bias, c);
     return relu ? _mm256_max_ps(v, _mm256_setzero_ps()) : v;
 }
 
@@ -183,17 +188,14 @@ AVX2 static void dequantize_rows_avx2(int rows, int cols, const int32_t *restric
         __m256 rs = _mm256_set1_ps(row_scales[r]);
         int c = 0;
         for (; c + 8 <= cols; c += 8) {
-            __m256 v = _mm256_mul_ps(_mm256_mul_ps(rs, _mm256_loadu_ps(col_scales + c)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(a + c))));
-            if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + c));
+            __m256 v = product_value256(rs, col_scales, a, bias, c);
             if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(o + c));
             if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
             _mm256_storeu_ps(o + c, v);
         }
         for (; c < cols; c++) {
-            float v = (row_scales[r] * col_scales[c]) * (float)a[c];
-            if (bias) v += bias[c];
-            if (accumulate) v += o[c];
-            o[c] = relu ? (v > 0.0f ? v : 0.0f) : v;
+            float v = product_value(row_scales[r], col_scales[c], a[c], bias, c);
+            o[c] = relu_if(relu, accumulate ? v + o[c] : v);
         }
     }
 }
